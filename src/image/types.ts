@@ -1,3 +1,5 @@
+import type { ResizeMode } from '../models/config.js';
+
 /** Interleaved 8-bit RGB pixels, row-major, `data.length === width * height * 3`. */
 export interface RgbImage {
   width: number;
@@ -25,4 +27,19 @@ export interface BBox {
   y: number;
   width: number;
   height: number;
+}
+
+/**
+ * How `fitToSquare` placed an image inside its square model input, so a prediction made on the
+ * square can be mapped back onto the original image (`probabilityFromSquare`).
+ */
+export interface SquareTransform {
+  mode: ResizeMode;
+  /** Side of the square input in pixels. */
+  size: number;
+  /** Size of the image before it was fitted. */
+  sourceWidth: number;
+  sourceHeight: number;
+  /** Where the resized image sits inside the square: the whole square for 'stretch', the unpadded area for 'letterbox'. */
+  content: BBox;
 }

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { analyzeBatch, collectInputs, type BatchRecord } from '../pipeline/batch.js';
+import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
+import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
+import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from '../pipeline/defaults.js';
+import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
+import { intOption, progressLine } from './util.js';
+
+interface AnalyzeFlags {
+  seg: string;
+  cls: string;
+  out: string;
+  json?: boolean;
+  roi: boolean;
+  engine: EngineName;
+  concurrency: number;
+  maxPixels: number;
+  threads?: number;
+}
+
+function describe(r: BatchRecord): string {
+  if (!r.ok) return `FAILED ${r.file}: ${r.error}`;
+  const probs = Object.entries(r.probabilities ?? {}).sort((a, b) => b[1] - a[1]).map(([c, p]) => `${c} ${(p * 100).toFixed(1)}%`).join('  ');
+  return `${r.file}: ${r.top} (${((r.topProbability ?? 0) * 100).toFixed(1)}%), lesion ${((r.lesionAreaFraction ?? 0) * 100).toFixed(1)}% of the image\n  ${probs}`;
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('segment, cut out the ROI and classify images (files or folders)')
+    .argument('[inputs...]', 'image files or folders (default: the bundled sample image)')
+    .option('--seg <dir>', 'segmentation model directory', DEFAULT_SEGMENTER_DIR)
+    .option('--cls <dir>', 'classification model directory', DEFAULT_CLASSIFIER_DIR)
+    .option('--out <dir>', 'output directory', 'dermkit-out')
+    .option('--json', 'print the results as JSON to stdout')
+    .option('--no-roi', 'classify the whole image instead of the lesion ROI')
+    .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
+    .option('--concurrency <n>', 'images analysed at once', intOption, 1)
+    .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
+    .option('--max-pixels <n>', 'refuse images with more pixels than this', intOption, DEFAULT_MAX_PIXELS)
+    .action(async (inputs: string[], flags: AnalyzeFlags) => {
+      const { files, missing } = await collectInputs(inputs.length ? inputs : [SAMPLE_IMAGE]);
+      for (const m of missing) console.error(`FAILED ${m}: no such file or directory`);
+      if (files.length === 0) {
+        console.error('no images found in the given inputs');
+        process.exitCode = 2;
+        return;
+      }
+      const [segmenter, classifier] = await Promise.all([
+        loadPredictor(flags.seg, flags.engine, flags.threads),
+        loadPredictor(flags.cls, flags.engine, flags.threads),
+      ]);
+      const progress = progressLine(files.length, !flags.json);
+      const summary = await analyzeBatch(files, {
+        segmenter, classifier, out: flags.out, roi: flags.roi, maxPixels: flags.maxPixels, concurrency: flags.concurrency,
+        onRecord: (r, done) => {
+          progress.clear();
+          if (!r.ok) console.error(`FAILED ${r.file}: ${r.error}`);
+          else if (!flags.json) console.log(describe(r));
+          progress.update(done);
+        },
+      });
+      progress.clear();
+      segmenter.dispose();
+      classifier.dispose();
+      if (flags.json) console.log(JSON.stringify(summary.records, null, 2));
+      else {
+        const ok = summary.records.length - summary.failed.length;
+        console.log(`${ok} of ${files.length} images analysed (${summary.skipped} already in ${flags.out}), ${summary.failed.length + missing.length} failed; outputs in ${flags.out}`);
+        console.log(RESEARCH_NOTICE);
+      }
+      if (summary.failed.length > 0 || missing.length > 0) process.exitCode = 2;
+    });
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { catalog, type CatalogKind } from '../models/catalog.js';
+import { createClassifier, createSegmenter, parseSegmenterName } from '../models/registry.js';
+import { saveModel } from '../models/io.js';
+import { HAM_CLASSES } from '../models/config.js';
+import { intOption, floatOption } from './util.js';
+
+function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+interface CreateFlags {
+  seg?: string;
+  cls?: string;
+  out: string;
+  inputSize?: number;
+  alpha?: number;
+  resize?: 'stretch' | 'letterbox';
+}
+
+export function registerModels(program: Command): void {
+  const models = program
+    .command('models')
+    .description('list every architecture with its parameters and FLOPs (batch 1)')
+    .option('--json', 'print [{ name, kind, params, flops, inputSize }]')
+    .option('--kind <kind>', 'only encoder, segmenter or classifier')
+    .option('--name <text>', 'only architectures whose name contains this')
+    .action((flags: { json?: boolean; kind?: CatalogKind; name?: string }) => {
+      if (flags.kind && !['encoder', 'segmenter', 'classifier'].includes(flags.kind)) {
+        throw new Error(`--kind must be encoder, segmenter or classifier, got "${flags.kind}"`);
+      }
+      const entries = [];
+      if (!flags.json) console.log(`${'name'.padEnd(30)}${'kind'.padEnd(12)}${'input'.padStart(6)}${'params'.padStart(14)}${'FLOPs'.padStart(12)}`);
+      for (const e of catalog({ kind: flags.kind, name: flags.name })) {
+        entries.push(e);
+        if (!flags.json) {
+          console.log(`${e.name.padEnd(30)}${e.kind.padEnd(12)}${String(e.inputSize).padStart(6)}${e.params.toLocaleString('en-US').padStart(14)}${formatCount(e.flops).padStart(12)}`);
+        }
+      }
+      if (flags.json) console.log(JSON.stringify(entries, null, 2));
+    });
+
+  models
+    .command('create')
+    .description('save an untrained model (random weights) so the cascade can be exercised')
+    .option('--seg <arch>', 'segmenter: unet-original or unet:<encoder>')
+    .option('--cls <encoder>', `classifier encoder (${HAM_CLASSES.length} HAM10000 classes)`)
+    .requiredOption('--out <dir>', 'model directory to write')
+    .option('--input-size <n>', 'square input side', intOption)
+    .option('--alpha <x>', 'width multiplier (small values make small test models)', floatOption)
+    .option('--resize <mode>', 'stretch (the paper) or letterbox')
+    .action(async (flags: CreateFlags) => {
+      if (Boolean(flags.seg) === Boolean(flags.cls)) throw new Error('give exactly one of --seg or --cls');
+      const common = { inputSize: flags.inputSize, alpha: flags.alpha, resizeMode: flags.resize };
+      const m = flags.seg
+        ? createSegmenter({ ...parseSegmenterName(flags.seg), ...common })
+        : createClassifier({ encoder: flags.cls!, ...common });
+      await saveModel(flags.out, m);
+      console.log(`wrote untrained ${m.config.name} (${m.model.countParams().toLocaleString('en-US')} parameters, input ${m.config.preprocessing.inputSize}) to ${flags.out}`);
+      m.model.dispose();
+    });
+}

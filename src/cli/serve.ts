@@ -1,0 +1,89 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
+import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
+import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR } from '../pipeline/defaults.js';
+import { buildServer } from '../server/app.js';
+import { readModelInfo } from '../server/models-info.js';
+import { intOption } from './util.js';
+
+/**
+ * Server defaults. 25 MP covers phone and dermatoscope photos; one analysis of an image that size
+ * holds roughly 0.5 GB (pixels, probability map, mask labelling), so concurrency x that is the
+ * working memory. Uploads beyond 25 MB are not plausible photos of that size.
+ */
+const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  maxUploadBytes: 25 * 1024 * 1024,
+  maxPixels: 25_000_000,
+  concurrency: 2,
+  queueSize: 16,
+  timeoutMs: 30_000,
+};
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  seg: string;
+  cls: string;
+  engine: EngineName;
+  threads?: number;
+  maxUploadBytes: number;
+  maxPixels: number;
+  concurrency: number;
+  queueSize: number;
+  timeoutMs: number;
+}
+
+function positiveInt(value: string): number {
+  const n = intOption(value);
+  if (n < 1) throw new InvalidArgumentError(`expected an integer of at least 1, got "${value}"`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('HTTP API and web page for analysing images (binds to localhost unless told otherwise)')
+    .option('--port <n>', 'TCP port (0: any free port)', intOption, DEFAULTS.port)
+    .option('--host <address>', 'address to listen on; 0.0.0.0 exposes the server to the network', DEFAULTS.host)
+    .option('--seg <dir>', 'segmentation model directory', DEFAULT_SEGMENTER_DIR)
+    .option('--cls <dir>', 'classification model directory', DEFAULT_CLASSIFIER_DIR)
+    .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
+    .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
+    .option('--max-upload-bytes <n>', 'largest accepted upload', positiveInt, DEFAULTS.maxUploadBytes)
+    .option('--max-pixels <n>', 'largest accepted image, checked from its header before decoding', positiveInt, DEFAULTS.maxPixels)
+    .option('--concurrency <n>', 'analyses run at once', positiveInt, DEFAULTS.concurrency)
+    .option('--queue-size <n>', 'requests that may wait for a worker before new ones get 429', intOption, DEFAULTS.queueSize)
+    .option('--timeout-ms <n>', 'time limit of one analysis request, waiting included', positiveInt, DEFAULTS.timeoutMs)
+    .action(async (flags: ServeFlags) => {
+      const [segmenter, classifier, segInfo, clsInfo] = await Promise.all([
+        loadPredictor(flags.seg, flags.engine, flags.threads),
+        loadPredictor(flags.cls, flags.engine, flags.threads),
+        readModelInfo(flags.seg),
+        readModelInfo(flags.cls),
+      ]);
+      const app = buildServer({
+        segmenter,
+        classifier,
+        modelsInfo: [segInfo, clsInfo],
+        maxUploadBytes: flags.maxUploadBytes,
+        maxPixels: flags.maxPixels,
+        concurrency: flags.concurrency,
+        queueSize: flags.queueSize,
+        requestTimeoutMs: flags.timeoutMs,
+        logger: { level: 'warn' },
+      });
+      const address = await app.listen({ port: flags.port, host: flags.host });
+      console.log(`dermkit serving ${segInfo.name} + ${clsInfo.name} (${segmenter.engine}) at ${address}`);
+      console.log(RESEARCH_NOTICE);
+
+      const stop = async () => {
+        await app.close();
+        segmenter.dispose();
+        classifier.dispose();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { trainRun, PAPER_DEFAULTS, type AugmentPreset, type TrainRunOptions } from '../train/run.js';
+import type { SegmenterArch } from '../models/registry.js';
+import { floatOption, formatDuration, intOption } from './util.js';
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  arch: SegmenterArch;
+  encoder: string;
+  inputSize?: number;
+  alpha?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  patience: number;
+  reduceOnPlateau?: boolean;
+  seed: number;
+  split?: string;
+  splitMethod: 'grouped-stratified' | 'grouped' | 'random';
+  valFraction: number;
+  augment: AugmentPreset;
+  cache?: string;
+  resume?: boolean;
+  roiFrom?: string;
+  classWeights: 'balanced' | 'none';
+  threads?: number;
+  checkpointEvery: number;
+  init?: string;
+  pretrained?: string;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(`train a segmenter (seg: ${PAPER_DEFAULTS.seg.inputSize} px, ${PAPER_DEFAULTS.seg.epochs} epochs) or classifier (cls: ${PAPER_DEFAULTS.cls.inputSize} px, ${PAPER_DEFAULTS.cls.epochs} epochs); batch 8, Adam 1e-3, early stopping on validation loss`)
+    .argument('<task>', 'seg or cls')
+    .requiredOption('--data <dir>', 'dataset folder (ISIC 2018, images/+masks/, HAM10000, labels.csv layouts)')
+    .requiredOption('--out <dir>', 'run folder: checkpoints best/ and last/, log.jsonl, split.json')
+    .option('--arch <arch>', 'segmenter architecture: unet or unet-original', 'unet')
+    .option('--encoder <name>', 'encoder', 'mobilenetv2')
+    .option('--input-size <n>', 'square input side', intOption)
+    .option('--alpha <x>', 'encoder width multiplier', floatOption)
+    .option('--epochs <n>', 'maximum epochs', intOption)
+    .option('--batch <n>', 'batch size', intOption)
+    .option('--lr <x>', 'Adam learning rate', floatOption)
+    .option('--patience <n>', 'early stopping: epochs without a lower validation loss (0 = off)', intOption, 5)
+    .option('--reduce-on-plateau', 'halve the learning rate after 2 epochs without improvement')
+    .option('--seed <n>', 'seed for split, initialisation, shuffling and augmentation', intOption, 1)
+    .option('--split <file>', 'reuse this split file (default: <out>/split.json, made if missing)')
+    .option('--split-method <m>', 'grouped-stratified (default, no lesion in both parts), grouped, or random (the paper)', 'grouped-stratified')
+    .option('--val-fraction <x>', 'validation share', floatOption, 0.2)
+    .option('--augment <preset>', 'paper (rotation, shear, zoom, brightness, flips), strong (+contrast, gamma, blur, rescale) or none', 'paper')
+    .option('--cache <dir>', 'cache resized images here')
+    .option('--resume', 'continue from <out>/last with the options the run started with')
+    .option('--roi-from <dir>', 'classification: train on ROIs cut by this segmentation model')
+    .option('--class-weights <w>', 'balanced or none', 'none')
+    .option('--threads <n>', 'ONNX Runtime threads', intOption)
+    .option('--checkpoint-every <steps>', 'also checkpoint every this many steps inside an epoch', intOption, 0)
+    .option('--init <dir>', 'start from the weights of this model directory')
+    .option('--pretrained <dir>', 'initialise the encoder from ImageNet weights in TF.js layers format (Keras names)')
+    .action(async (task: string, f: TrainFlags) => {
+      if (task !== 'seg' && task !== 'cls') throw new Error(`task must be seg or cls, got "${task}"`);
+      const opts: TrainRunOptions = {
+        task, data: f.data, out: f.out, arch: f.arch, encoder: f.encoder, inputSize: f.inputSize, alpha: f.alpha,
+        epochs: f.epochs, batch: f.batch, lr: f.lr, patience: f.patience, reduceOnPlateau: f.reduceOnPlateau, seed: f.seed,
+        split: f.split, splitMethod: f.splitMethod, valFraction: f.valFraction, augment: f.augment, cacheDir: f.cache,
+        resume: f.resume, roiFrom: f.roiFrom, classWeights: f.classWeights, threads: f.threads,
+        checkpointEvery: f.checkpointEvery, init: f.init, pretrained: f.pretrained,
+      };
+      const tty = process.stderr.isTTY === true;
+      const { history, out } = await trainRun({
+        ...opts,
+        log: (line) => console.error(line),
+        onStep: ({ epoch, step, steps, loss, imagesPerSecond }) => {
+          if (!tty) return;
+          const eta = ((steps - step) * (opts.batch ?? 8)) / Math.max(imagesPerSecond, 1e-9);
+          process.stderr.write(`\repoch ${epoch + 1} ${step}/${steps} loss ${loss.toFixed(4)} ${imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(eta)}   `);
+        },
+        onEpoch: (r) => {
+          if (tty) process.stderr.write('\r\x1b[K');
+          const metrics = Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+          console.error(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} val loss ${r.valLoss.toFixed(4)} ${metrics} lr ${r.learningRate} ${r.imagesPerSecond.toFixed(1)} img/s (${r.engine})${r.best ? ' *best' : ''}`);
+        },
+      });
+      const best = history.filter((r) => r.best).at(-1);
+      console.log(best ? `best epoch ${best.epoch}: val loss ${best.valLoss.toFixed(4)}; model in ${out}/best` : `no new epoch trained; model in ${out}`);
+    });
+}

@@ -1,0 +1,38 @@
+import { InvalidArgumentError } from 'commander';
+
+export function intOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export function floatOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+/** A one-line progress indicator with rate and ETA on stderr (only when stderr is a terminal). */
+export function progressLine(total: number, enabled = true): { update(done: number): void; clear(): void } {
+  const active = enabled && process.stderr.isTTY === true;
+  const start = performance.now();
+  return {
+    update(done) {
+      if (!active) return;
+      const s = (performance.now() - start) / 1000;
+      const rate = done / Math.max(s, 1e-9);
+      const eta = rate > 0 ? (total - done) / rate : 0;
+      process.stderr.write(`\r${done}/${total}  ${rate.toFixed(2)} img/s  ETA ${formatDuration(eta)}   `);
+    },
+    clear() {
+      if (active) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}

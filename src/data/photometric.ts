@@ -1,0 +1,156 @@
+/**
+ * Pixel-value augmentations, image only (masks are unaffected): brightness/contrast/gamma through
+ * one lookup table, a small Gaussian blur, and downscale-then-upscale to mimic low-resolution
+ * sources (real inputs arrive at many resolutions, often far below the training images').
+ */
+import type { RgbImage } from '../image/types.js';
+
+export interface ToneParams {
+  /** Multiplier on pixel values (Keras brightness_range / PIL Brightness). */
+  brightness: number;
+  /** Stretch around the image's mean grey level; 1 = unchanged. */
+  contrast: number;
+  /** out = 255 * (in / 255) ^ gamma, applied last; 1 = unchanged. */
+  gamma: number;
+}
+
+function meanLevel(img: RgbImage): number {
+  let sum = 0;
+  for (const v of img.data) sum += v;
+  return sum / img.data.length;
+}
+
+/** Brightness, then contrast about the mean, then gamma: one 256-entry table, clamped to 0..255. */
+export function adjustTone(img: RgbImage, p: ToneParams): RgbImage {
+  if (p.brightness === 1 && p.contrast === 1 && p.gamma === 1) return img;
+  const pivot = meanLevel(img) * p.brightness;
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const contrasted = (v * p.brightness - pivot) * p.contrast + pivot;
+    const clamped = Math.min(255, Math.max(0, contrasted));
+    lut[v] = Math.round(255 * Math.pow(clamped / 255, p.gamma));
+  }
+  const data = new Uint8Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = lut[img.data[i]!]!;
+  return { width: img.width, height: img.height, data };
+}
+
+function gaussianKernel(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(sigma * 2.5));
+  const kernel = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < kernel.length; i++) kernel[i]! /= sum;
+  return kernel;
+}
+
+/** Mirror index (edge repeated) for the blur's borders. */
+function mirror(i: number, n: number): number {
+  if (i < 0) return Math.min(n - 1, -i - 1);
+  if (i >= n) return Math.max(0, 2 * n - i - 1);
+  return i;
+}
+
+/** Separable Gaussian blur; sigma <= 0 returns the image unchanged. */
+export function gaussianBlur(img: RgbImage, sigma: number): RgbImage {
+  if (sigma <= 0) return img;
+  const { width: w, height: h, data: src } = img;
+  const kernel = gaussianKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
+  const tmp = new Float32Array(src.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const o = (y * w + mirror(x + k, w)) * 3;
+        const kw = kernel[k + radius]!;
+        r += src[o]! * kw;
+        g += src[o + 1]! * kw;
+        b += src[o + 2]! * kw;
+      }
+      const o = (y * w + x) * 3;
+      tmp[o] = r;
+      tmp[o + 1] = g;
+      tmp[o + 2] = b;
+    }
+  }
+  const out = new Uint8Array(src.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const o = (mirror(y + k, h) * w + x) * 3;
+        const kw = kernel[k + radius]!;
+        r += tmp[o]! * kw;
+        g += tmp[o + 1]! * kw;
+        b += tmp[o + 2]! * kw;
+      }
+      const o = (y * w + x) * 3;
+      out[o] = Math.round(r);
+      out[o + 1] = Math.round(g);
+      out[o + 2] = Math.round(b);
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Area-average downscale (each output pixel averages the source pixels it covers). */
+function downscaleArea(img: RgbImage, width: number, height: number): RgbImage {
+  const { width: w, height: h, data: src } = img;
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.floor((y * h) / height);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h) / height));
+    for (let x = 0; x < width; x++) {
+      const x0 = Math.floor((x * w) / width);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * w) / width));
+      let r = 0, g = 0, b = 0;
+      for (let sy = y0; sy < y1; sy++) {
+        for (let sx = x0; sx < x1; sx++) {
+          const o = (sy * w + sx) * 3;
+          r += src[o]!;
+          g += src[o + 1]!;
+          b += src[o + 2]!;
+        }
+      }
+      const n = (y1 - y0) * (x1 - x0);
+      const o = (y * width + x) * 3;
+      out[o] = Math.round(r / n);
+      out[o + 1] = Math.round(g / n);
+      out[o + 2] = Math.round(b / n);
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Bilinear upscale with half-pixel centres (align_corners=false), edges clamped. */
+function upscaleBilinear(img: RgbImage, width: number, height: number): RgbImage {
+  const { width: w, height: h, data: src } = img;
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / height - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(h - 1, y0 + 1);
+    const wy = sy - y0;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / width - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(w - 1, x0 + 1);
+      const wx = sx - x0;
+      const o = (y * width + x) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const top = src[(y0 * w + x0) * 3 + ch]! * (1 - wx) + src[(y0 * w + x1) * 3 + ch]! * wx;
+        const bottom = src[(y1 * w + x0) * 3 + ch]! * (1 - wx) + src[(y1 * w + x1) * 3 + ch]! * wx;
+        out[o + ch] = Math.round(top * (1 - wy) + bottom * wy);
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Loses detail as a `scale`-times smaller source would, keeping the size; scale >= 1 is a no-op. */
+export function downscaleUpscale(img: RgbImage, scale: number): RgbImage {
+  if (scale >= 1) return img;
+  const small = downscaleArea(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)));
+  return upscaleBilinear(small, img.width, img.height);
+}

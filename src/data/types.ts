@@ -1,0 +1,49 @@
+import type { HamClass } from '../models/config.js';
+
+export type Task = 'seg' | 'cls';
+
+/** One image + lesion mask pair. */
+export interface SegSample {
+  id: string;
+  imagePath: string;
+  maskPath: string;
+  /** Images sharing a group (same lesion, near-duplicates) must land on the same side of a split. */
+  groupId: string;
+}
+
+/** One labelled image. */
+export interface ClsSample {
+  id: string;
+  imagePath: string;
+  label: HamClass;
+  groupId: string;
+}
+
+/** The on-disk layouts dermkit understands; see src/data/readers/. */
+export type SegFormat = 'isic2018-task1' | 'images-masks';
+export type ClsFormat = 'ham10000' | 'isic2018-task3' | 'labels-csv';
+
+export interface SegDataset {
+  task: 'seg';
+  /** Folder the dataset was opened from (absolute). */
+  root: string;
+  format: SegFormat;
+  samples: SegSample[];
+}
+
+export interface ClsDataset {
+  task: 'cls';
+  root: string;
+  format: ClsFormat;
+  samples: ClsSample[];
+}
+
+export type Dataset = SegDataset | ClsDataset;
+
+/**
+ * How much checking `openDataset` does beyond finding every listed file:
+ * - 'none': nothing more (instant);
+ * - 'fast': read image/mask headers (sizes must match, files must be images); ~1 s per 2,500 pairs;
+ * - 'full': also decode every mask (must be binary) and, for classification, every image.
+ */
+export type ValidationLevel = 'none' | 'fast' | 'full';

@@ -1,0 +1,10 @@
+/**
+ * dermkit's execution engine: TF.js models compiled to ONNX Runtime graphs, for training
+ * (compileTrainer) and inference (exportOnnx + createOnnxPredictor).
+ */
+export { compileTrainer, type Trainer, type TrainerOptions } from './trainer.js';
+export { exportOnnx, type ExportOptions } from './export.js';
+export { createOnnxPredictor, type OnnxPredictor } from './predictor.js';
+export { lossFunction, bceDice, categoricalCrossentropy, type LossName, type LossFunction } from './losses.js';
+export type { AdamConfig, OptimizerArray } from './adam.js';
+export { mappedKernels } from './kernels/index.js';

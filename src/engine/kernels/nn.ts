@@ -1,0 +1,162 @@
+/** Matrix products, batch normalisation and image resizing. */
+import { tf } from '../../models/tf.js';
+import type { GraphBuilder } from '../onnx/builder.js';
+import type { ValueMeta } from '../trace/program.js';
+import { applyActivation, type FusedActivation } from './activation.js';
+import { type AnyKernelLowering, kernel, meta, NCHW_TO_NHWC, NHWC_TO_NCHW, type Operand, required } from './types.js';
+
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  activation?: FusedActivation;
+  leakyreluAlpha?: number;
+}
+
+function matMulShape(a: ValueMeta, b: ValueMeta, attrs: MatMulAttrs): number[] {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = attrs.transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const n = attrs.transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return [...batch, m, n];
+}
+
+/** Swap the last two axes (ORT folds this into MatMul). */
+function swapInner(g: GraphBuilder, x: Operand): string {
+  const rank = x.shape.length;
+  const perm = x.shape.map((_, i) => i);
+  perm[rank - 2] = rank - 1;
+  perm[rank - 1] = rank - 2;
+  return g.op('Transpose', [x.value], { perm });
+}
+
+function matMul(name: string, fused: boolean): AnyKernelLowering {
+  return kernel<MatMulAttrs>({
+    infer: (inputs, attrs) => [meta(matMulShape(required(inputs, 'a', name), required(inputs, 'b', name), attrs), 'float32')],
+    emit: (g, inputs, attrs) => {
+      const a = required(inputs, 'a', name);
+      const b = required(inputs, 'b', name);
+      let y = g.op('MatMul', [attrs.transposeA ? swapInner(g, a) : a.value, attrs.transposeB ? swapInner(g, b) : b.value]);
+      if (!fused) return [y];
+      const bias = inputs['bias'];
+      if (bias !== undefined) y = g.op('Add', [y, bias.value]);
+      return [applyActivation(g, y, attrs.activation, { leakyreluAlpha: attrs.leakyreluAlpha, preluWeights: inputs['preluActivationWeights']?.value })];
+    },
+  });
+}
+
+interface BatchNormAttrs { varianceEpsilon: number }
+
+interface ResizeAttrs {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+  size: [number, number];
+}
+
+function resizedShape(images: ValueMeta, size: [number, number]): number[] {
+  const [n, , , c] = images.shape;
+  return [n!, size[0], size[1], c!];
+}
+
+/**
+ * The 1-D linear interpolation TF.js's ResizeBilinear applies along one axis, as a dense
+ * [outSize, inSize] matrix (row r holds the two source weights of output r).
+ */
+export function bilinearMatrix(inSize: number, outSize: number, attrs: ResizeAttrs): Float32Array {
+  const aligned = attrs.alignCorners && outSize > 1;
+  const ratio = (aligned ? inSize - 1 : inSize) / (aligned ? outSize - 1 : outSize);
+  const m = new Float32Array(outSize * inSize);
+  for (let r = 0; r < outSize; r++) {
+    const source = attrs.halfPixelCenters ? ratio * (r + 0.5) - 0.5 : ratio * r;
+    const lower = Math.max(0, Math.floor(source));
+    const upper = Math.min(inSize - 1, Math.ceil(source));
+    const frac = source - lower;
+    m[r * inSize + lower] += 1 - frac;
+    m[r * inSize + upper] += frac;
+  }
+  return m;
+}
+
+function transposedMatrix(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c]!;
+  return t;
+}
+
+function coordinateMode(attrs: ResizeAttrs): string {
+  if (attrs.alignCorners) return 'align_corners';
+  return attrs.halfPixelCenters ? 'half_pixel' : 'asymmetric';
+}
+
+function resize(name: string, nearest: boolean): AnyKernelLowering {
+  return kernel<ResizeAttrs>({
+    infer: (inputs, attrs) => [meta(resizedShape(required(inputs, 'images', name), attrs.size), 'float32')],
+    emit: (g, inputs, attrs) => {
+      const images = required(inputs, 'images', name);
+      const modeAttrs: Record<string, string> = nearest
+        ? {
+            mode: 'nearest',
+            coordinate_transformation_mode: attrs.halfPixelCenters ? 'tf_half_pixel_for_nn' : coordinateMode(attrs),
+            nearest_mode: attrs.alignCorners ? 'round_prefer_ceil' : 'floor',
+          }
+        : { mode: 'linear', coordinate_transformation_mode: coordinateMode(attrs) };
+      const nchw = g.op('Transpose', [images.value], { perm: NHWC_TO_NCHW });
+      // Batch and channels come from the input's runtime shape so the batch may stay dynamic.
+      const batchAndChannels = g.op('Slice', [g.op('Shape', [nchw]), g.int64s([0]), g.int64s([2])]);
+      const sizes = g.op('Concat', [batchAndChannels, g.int64s(attrs.size)], { axis: 0 });
+      const resized = g.op('Resize', [nchw, '', '', sizes], modeAttrs);
+      return [g.op('Transpose', [resized], { perm: NCHW_TO_NHWC })];
+    },
+  });
+}
+
+export const nnKernels: Record<string, AnyKernelLowering> = {
+  BatchMatMul: matMul('BatchMatMul', false),
+  _FusedMatMul: matMul('_FusedMatMul', true),
+  // y = (x - mean) * scale / sqrt(variance + eps) + offset, computed as x * a + b with the
+  // per-channel a and b formed first so only two passes touch the full activation.
+  FusedBatchNorm: kernel<BatchNormAttrs>({
+    infer: (inputs) => {
+      const x = required(inputs, 'x', 'FusedBatchNorm');
+      return [meta(x.shape, x.dtype)];
+    },
+    emit: (g, inputs, attrs) => {
+      const x = required(inputs, 'x', 'FusedBatchNorm');
+      const mean = required(inputs, 'mean', 'FusedBatchNorm').value;
+      const variance = required(inputs, 'variance', 'FusedBatchNorm').value;
+      const scale = inputs['scale'];
+      const offset = inputs['offset'];
+      const inverseStd = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(attrs.varianceEpsilon)])])]);
+      const a = scale === undefined ? inverseStd : g.op('Mul', [scale.value, inverseStd]);
+      const shift = g.op('Mul', [mean, a]);
+      const b = offset === undefined ? g.op('Neg', [shift]) : g.op('Sub', [offset.value, shift]);
+      return [g.op('Add', [g.op('Mul', [x.value, a]), b])];
+    },
+  }),
+  ResizeBilinear: resize('ResizeBilinear', false),
+  ResizeNearestNeighbor: resize('ResizeNearestNeighbor', true),
+  // The adjoint of the forward interpolation, applied per axis as a product with the transposed
+  // interpolation matrix. (TF.js's own kernel ignores halfPixelCenters; this is the true gradient
+  // of the forward pass in every mode.)
+  ResizeBilinearGrad: kernel<ResizeAttrs>({
+    infer: (inputs) => [meta(required(inputs, 'images', 'ResizeBilinearGrad').shape, 'float32')],
+    emit: (g, inputs, attrs) => {
+      const images = required(inputs, 'images', 'ResizeBilinearGrad');
+      const dy = required(inputs, 'dy', 'ResizeBilinearGrad');
+      const [n, inH, inW, c] = images.shape as [number, number, number, number];
+      const [, outH, outW] = dy.shape as [number, number, number, number];
+      let grad = dy.value;
+      if (outW !== inW) {
+        const wT = transposedMatrix(bilinearMatrix(inW, outW, attrs), outW, inW);
+        grad = g.op('MatMul', [g.initializer('float32', [inW, outW], wT, 'resize_w'), grad]);
+      }
+      if (outH !== inH) {
+        const hT = transposedMatrix(bilinearMatrix(inH, outH, attrs), outH, inH);
+        const rows = g.op('Reshape', [grad, g.int64s([n, outH, inW * c])]);
+        const mixed = g.op('MatMul', [g.initializer('float32', [inH, outH], hT, 'resize_h'), rows]);
+        grad = g.op('Reshape', [mixed, g.int64s([n, inH, inW, c])]);
+      }
+      return [grad];
+    },
+  }),
+};

@@ -1,0 +1,130 @@
+/**
+ * One entry point to every architecture: `createSegmenter` and `createClassifier` return the
+ * TF.js model together with the `dermkit.json` config that says how to feed it. Like
+ * segmentation_models.pytorch, encoders and decoders are independent: any encoder in
+ * ./encoders pairs with the U-Net decoder or the classification head.
+ */
+import { tf } from './tf.js';
+import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig, type Preprocessing, type ResizeMode } from './config.js';
+import { ENCODER_NAMES, getEncoder } from './encoders/index.js';
+import type { EncoderSpec } from './encoders/types.js';
+import { PAPER_DECODER, buildUnetDecoder, type UnetDecoderOptions } from './decoders/unet.js';
+import { buildOriginalUnet } from './unet-original.js';
+import { DERMKIT_VERSION } from '../version.js';
+
+export interface DermkitModel {
+  model: tf.LayersModel;
+  config: ModelConfig;
+}
+
+export const SEGMENTER_ARCHS = ['unet', 'unet-original'] as const;
+export type SegmenterArch = (typeof SEGMENTER_ARCHS)[number];
+
+export interface SegmenterSpec {
+  arch: SegmenterArch;
+  /** Required for 'unet'; ignored by 'unet-original'. */
+  encoder?: string;
+  inputSize?: number;
+  /** Encoder width multiplier (or the original U-Net's width as baseFilters = 64 * alpha). */
+  alpha?: number;
+  decoder?: Partial<UnetDecoderOptions>;
+  resizeMode?: ResizeMode;
+  maskThreshold?: number;
+}
+
+export interface ClassifierSpec {
+  encoder: string;
+  classes?: readonly string[];
+  inputSize?: number;
+  alpha?: number;
+  dropout?: number;
+  resizeMode?: ResizeMode;
+}
+
+export const DEFAULT_SEG_INPUT = 512;
+export const DEFAULT_CLS_INPUT = 224;
+
+function preprocessingFor(preset: keyof typeof PREPROCESSING_PRESETS, inputSize: number, resizeMode: ResizeMode): Preprocessing {
+  const p = PREPROCESSING_PRESETS[preset];
+  return { inputSize, resizeMode, channelOrder: p.channelOrder, scale: p.scale, mean: [...p.mean], std: [...p.std] };
+}
+
+function checkInputSize(encoder: EncoderSpec, inputSize: number): void {
+  if (!Number.isInteger(inputSize) || inputSize < encoder.minInputSize) {
+    throw new Error(`${encoder.name} needs an input size of at least ${encoder.minInputSize}, got ${inputSize}`);
+  }
+  if (inputSize % encoder.inputMultiple !== 0) {
+    throw new Error(`${encoder.name} needs an input size that is a multiple of ${encoder.inputMultiple}, got ${inputSize}`);
+  }
+}
+
+function provenance(): ModelConfig['provenance'] {
+  return { createdAt: new Date().toISOString(), dermkitVersion: DERMKIT_VERSION, initialisation: 'random' };
+}
+
+/** `unet:mobilenetv2` -> { arch: 'unet', encoder: 'mobilenetv2' }; `unet-original` alone. */
+export function parseSegmenterName(name: string): SegmenterSpec {
+  const [arch, encoder] = name.split(':');
+  if (arch === 'unet-original' && encoder === undefined) return { arch };
+  if (arch === 'unet' && encoder) return { arch, encoder };
+  throw new Error(`unknown segmenter "${name}": use unet-original or unet:<encoder> with encoder one of ${ENCODER_NAMES.join(', ')}`);
+}
+
+export function createSegmenter(spec: SegmenterSpec): DermkitModel {
+  const inputSize = spec.inputSize ?? DEFAULT_SEG_INPUT;
+  const resizeMode = spec.resizeMode ?? 'stretch';
+  const maskThreshold = spec.maskThreshold ?? 0.5;
+  const alpha = spec.alpha ?? 1;
+  if (spec.arch === 'unet-original') {
+    const baseFilters = Math.max(4, Math.round(64 * alpha));
+    const model = buildOriginalUnet({ inputSize, baseFilters, head: spec.decoder?.head ?? 'sigmoid' });
+    return {
+      model,
+      config: {
+        format: 'dermkit-model/1', kind: 'segmenter', name: 'unet-original', arch: 'unet-original', encoder: 'none',
+        preprocessing: preprocessingFor('tf', inputSize, resizeMode), maskThreshold,
+        options: { alpha, baseFilters, head: spec.decoder?.head ?? 'sigmoid' }, provenance: provenance(),
+      },
+    };
+  }
+  if (spec.arch !== 'unet') throw new Error(`unknown segmenter architecture "${spec.arch}": use ${SEGMENTER_ARCHS.join(' or ')}`);
+  if (!spec.encoder) throw new Error('a unet segmenter needs an encoder');
+  const encoder = getEncoder(spec.encoder);
+  checkInputSize(encoder, inputSize);
+  const decoder: UnetDecoderOptions = { ...PAPER_DECODER, ...spec.decoder };
+  const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
+  const features = encoder.build(input, { alpha });
+  const output = buildUnetDecoder(features, inputSize, decoder);
+  const name = `unet-${encoder.name}`;
+  return {
+    model: tf.model({ inputs: input, outputs: output, name: name.replace(/-/g, '_') }),
+    config: {
+      format: 'dermkit-model/1', kind: 'segmenter', name, arch: 'unet', encoder: encoder.name,
+      preprocessing: preprocessingFor(encoder.preprocessing, inputSize, resizeMode), maskThreshold,
+      options: { alpha, decoder }, provenance: provenance(),
+    },
+  };
+}
+
+export function createClassifier(spec: ClassifierSpec): DermkitModel {
+  const encoder = getEncoder(spec.encoder);
+  const inputSize = spec.inputSize ?? DEFAULT_CLS_INPUT;
+  checkInputSize(encoder, inputSize);
+  const classes = [...(spec.classes ?? HAM_CLASSES)];
+  const alpha = spec.alpha ?? 1;
+  const dropout = spec.dropout ?? 0.2;
+  const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
+  const { features } = encoder.build(input, { alpha });
+  let x = tf.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(features[32]) as tf.SymbolicTensor;
+  if (dropout > 0) x = tf.layers.dropout({ rate: dropout, name: 'head_dropout' }).apply(x) as tf.SymbolicTensor;
+  const output = tf.layers.dense({ units: classes.length, activation: 'softmax', name: 'head_predictions' }).apply(x) as tf.SymbolicTensor;
+  const name = `classifier-${encoder.name}`;
+  return {
+    model: tf.model({ inputs: input, outputs: output, name: name.replace(/-/g, '_') }),
+    config: {
+      format: 'dermkit-model/1', kind: 'classifier', name, arch: 'gap-dense', encoder: encoder.name,
+      preprocessing: preprocessingFor(encoder.preprocessing, inputSize, spec.resizeMode ?? 'stretch'), classes,
+      options: { alpha, dropout }, provenance: provenance(),
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The two-stage cascade of Innani et al.: segment the lesion, cut out the ROI (mask x image,
+ * cropped to the lesion), classify the ROI. With `roi: false` the classifier sees the whole
+ * image (the paper's "without ROI" arm).
+ */
+import type { BBox, GrayImage, ProbabilityMap, RgbImage } from '../image/types.js';
+import { decodeImage } from '../image/decode.js';
+import { probabilityFromSquare } from '../image/resize.js';
+import { areaFraction, boundingBox, cleanMask } from '../image/mask.js';
+import { extractRoi } from '../image/roi.js';
+import { prepareInput } from '../models/preprocess.js';
+import type { Predictor } from './predictor.js';
+
+export const RESEARCH_NOTICE = 'Research use only: not a medical device and not a diagnosis.';
+
+export interface AnalyzeOptions {
+  segmenter: Predictor;
+  classifier: Predictor;
+  /** Classify the lesion ROI (default) or the whole image. */
+  roi?: boolean;
+  /** ROI margin around the lesion's bounding box, as a fraction of its size. */
+  roiMargin?: number;
+  /** Name used in error messages when `image` is a buffer. */
+  name?: string;
+  maxPixels?: number;
+}
+
+export interface AnalysisResult {
+  width: number;
+  height: number;
+  /** Binary lesion mask (0/255) at the input's original resolution. */
+  mask: GrayImage;
+  /** The image region the classifier saw. */
+  roi: RgbImage;
+  probabilities: Record<string, number>;
+  top: { label: string; probability: number };
+  lesionAreaFraction: number;
+  /** Lesion bounding box in original pixels; null when no lesion was found. */
+  bbox: BBox | null;
+  timingsMs: { decode: number; segment: number; roi: number; classify: number; total: number };
+}
+
+function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
+  const n = size * size;
+  if (output.length === n) return { width: size, height: size, data: output };
+  if (output.length !== 2 * n) throw new Error(`segmenter output has ${output.length} values, expected ${n} or ${2 * n}`);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = output[2 * i + 1]!;
+  return { width: size, height: size, data };
+}
+
+export async function segment(img: RgbImage, segmenter: Predictor): Promise<{ probability: ProbabilityMap; mask: GrayImage }> {
+  const p = segmenter.config.preprocessing;
+  const { data, transform } = await prepareInput(img, p);
+  const squareMap = lesionChannel(await segmenter.predict(data, 1), p.inputSize);
+  const probability = probabilityFromSquare(squareMap, transform, img.width, img.height);
+  return { probability, mask: cleanMask(probability, segmenter.config.maskThreshold ?? 0.5) };
+}
+
+export async function classify(img: RgbImage, classifier: Predictor): Promise<Record<string, number>> {
+  const { data } = await prepareInput(img, classifier.config.preprocessing);
+  const out = await classifier.predict(data, 1);
+  const classes = classifier.config.classes ?? [];
+  if (out.length !== classes.length) throw new Error(`classifier output has ${out.length} values for ${classes.length} classes`);
+  return Object.fromEntries(classes.map((c, i) => [c, out[i]!]));
+}
+
+export function topClass(probabilities: Record<string, number>): { label: string; probability: number } {
+  let best = { label: '', probability: -Infinity };
+  for (const [label, probability] of Object.entries(probabilities)) if (probability > best.probability) best = { label, probability };
+  return best;
+}
+
+export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOptions): Promise<AnalysisResult> {
+  const t0 = performance.now();
+  const img = typeof image === 'string' || Buffer.isBuffer(image)
+    ? await decodeImage(image, { name: opts.name, maxPixels: opts.maxPixels })
+    : image;
+  const t1 = performance.now();
+  const { mask } = await segment(img, opts.segmenter);
+  const t2 = performance.now();
+  const bbox = boundingBox(mask);
+  const roi = opts.roi === false ? img : extractRoi(img, mask, { margin: opts.roiMargin }).roi;
+  const t3 = performance.now();
+  const probabilities = await classify(roi, opts.classifier);
+  const t4 = performance.now();
+  return {
+    width: img.width,
+    height: img.height,
+    mask,
+    roi,
+    probabilities,
+    top: topClass(probabilities),
+    lesionAreaFraction: areaFraction(mask),
+    bbox,
+    timingsMs: { decode: t1 - t0, segment: t2 - t1, roi: t3 - t2, classify: t4 - t3, total: t4 - t0 },
+  };
+}

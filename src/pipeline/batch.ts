@@ -1,0 +1,165 @@
+/**
+ * Batch analysis of files and folders: writes per image `<name>.mask.png`, `<name>.roi.jpg`,
+ * `<name>.overlay.png`, appends one JSON line per image to `results.jsonl`, and ends with
+ * `summary.csv`. A bad file is reported and skipped; images already in results.jsonl are not
+ * analysed again, so an interrupted run resumes where it stopped.
+ */
+import { appendFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeImage, encodeJpeg, encodePng } from '../image/decode.js';
+import { renderOverlay } from '../image/overlay.js';
+import { analyze, RESEARCH_NOTICE, type AnalysisResult } from './analyze.js';
+import type { Predictor } from './predictor.js';
+
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp']);
+export const RESULTS_FILE = 'results.jsonl';
+export const SUMMARY_FILE = 'summary.csv';
+
+export interface BatchRecord {
+  file: string;
+  name: string;
+  ok: boolean;
+  error?: string;
+  width?: number;
+  height?: number;
+  top?: string;
+  topProbability?: number;
+  probabilities?: Record<string, number>;
+  lesionAreaFraction?: number;
+  bbox?: AnalysisResult['bbox'];
+  timingsMs?: AnalysisResult['timingsMs'];
+  outputs?: { mask: string; roi: string; overlay: string };
+  notice: string;
+}
+
+export interface BatchOptions {
+  segmenter: Predictor;
+  classifier: Predictor;
+  out: string;
+  roi?: boolean;
+  maxPixels?: number;
+  /** Images analysed at once (each holds its decoded image in memory). */
+  concurrency?: number;
+  /** Called after each image, for progress display. */
+  onRecord?: (record: BatchRecord, done: number, total: number) => void;
+}
+
+/** Expand files and folders (recursively) into image paths; named files are kept whatever their extension. */
+export async function collectInputs(inputs: string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) files.push(p);
+    }
+  }
+  for (const input of inputs) {
+    const s = await stat(input).catch(() => null);
+    if (!s) missing.push(input);
+    else if (s.isDirectory()) await walk(input);
+    else files.push(input);
+  }
+  return { files, missing };
+}
+
+/** Output base names, unique within the run: `a/x.jpg` and `b/x.jpg` become `x` and `x-2`. */
+export function outputNames(files: string[]): string[] {
+  const used = new Map<string, number>();
+  return files.map((f) => {
+    const base = path.basename(f, path.extname(f));
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return n === 1 ? base : `${base}-${n}`;
+  });
+}
+
+async function readDoneFiles(resultsPath: string): Promise<Map<string, BatchRecord>> {
+  const done = new Map<string, BatchRecord>();
+  const text = await readFile(resultsPath, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as BatchRecord;
+      if (r.ok) done.set(path.resolve(r.file), r);
+    } catch {
+      // A line cut short by a crash: that image is simply analysed again.
+    }
+  }
+  return done;
+}
+
+async function analyzeOne(file: string, name: string, opts: BatchOptions): Promise<BatchRecord> {
+  try {
+    const t0 = performance.now();
+    const image = await decodeImage(file, { maxPixels: opts.maxPixels });
+    const decodeMs = performance.now() - t0;
+    const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi });
+    r.timingsMs.decode = decodeMs;
+    r.timingsMs.total += decodeMs;
+    const outputs = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };
+    const label = `${r.top.label} ${(r.top.probability * 100).toFixed(1)}%`;
+    await writeFile(path.join(opts.out, outputs.mask), await encodePng(r.mask));
+    await writeFile(path.join(opts.out, outputs.roi), await encodeJpeg(r.roi));
+    await writeFile(path.join(opts.out, outputs.overlay), await renderOverlay(image, r.mask, label));
+    return {
+      file, name, ok: true, width: r.width, height: r.height, top: r.top.label, topProbability: r.top.probability,
+      probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, bbox: r.bbox, timingsMs: r.timingsMs,
+      outputs, notice: RESEARCH_NOTICE,
+    };
+  } catch (e) {
+    return { file, name, ok: false, error: (e as Error).message, notice: RESEARCH_NOTICE };
+  }
+}
+
+function csvField(v: unknown): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function summaryCsv(records: BatchRecord[], classes: string[]): string {
+  const header = ['file', 'ok', 'error', 'top', 'top_probability', ...classes.map((c) => `p_${c}`), 'lesion_area_fraction', 'width', 'height'];
+  const rows = records.map((r) => [
+    r.file, r.ok, r.error, r.top, r.topProbability?.toFixed(6), ...classes.map((c) => r.probabilities?.[c]?.toFixed(6)),
+    r.lesionAreaFraction?.toFixed(6), r.width, r.height,
+  ].map(csvField).join(','));
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+export interface BatchSummary {
+  records: BatchRecord[];
+  analysed: number;
+  skipped: number;
+  failed: BatchRecord[];
+}
+
+export async function analyzeBatch(files: string[], opts: BatchOptions): Promise<BatchSummary> {
+  await mkdir(opts.out, { recursive: true });
+  const resultsPath = path.join(opts.out, RESULTS_FILE);
+  const done = await readDoneFiles(resultsPath);
+  const names = outputNames(files);
+  const records: BatchRecord[] = new Array(files.length);
+  const todo: number[] = [];
+  files.forEach((f, i) => {
+    const previous = done.get(path.resolve(f));
+    if (previous) records[i] = previous;
+    else todo.push(i);
+  });
+  let finished = files.length - todo.length;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const i = todo[next++]!;
+      const record = await analyzeOne(files[i]!, names[i]!, opts);
+      records[i] = record;
+      await appendFile(resultsPath, `${JSON.stringify(record)}\n`);
+      opts.onRecord?.(record, ++finished, files.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+  const classes = opts.classifier.config.classes ?? [];
+  await writeFile(path.join(opts.out, SUMMARY_FILE), summaryCsv(records, classes));
+  return { records, analysed: todo.length, skipped: files.length - todo.length, failed: records.filter((r) => !r.ok) };
+}

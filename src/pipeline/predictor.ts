@@ -1,0 +1,64 @@
+/**
+ * A Predictor runs a model on a batch of preprocessed NHWC inputs and returns the raw output,
+ * whichever engine executes it: ONNX Runtime (the fast default on Node) or TF.js (the browser
+ * path and the numerical oracle).
+ */
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { tf } from '../models/tf.js';
+import type { ModelConfig } from '../models/config.js';
+import type { DermkitModel } from '../models/registry.js';
+import { loadModel, readModelConfig } from '../models/io.js';
+import { createOnnxPredictor, exportOnnx } from '../engine/index.js';
+
+export type EngineName = 'onnx' | 'tfjs';
+
+export interface Predictor {
+  readonly config: ModelConfig;
+  readonly engine: EngineName;
+  /** `input` holds `batch` images of [size, size, 3]; returns the flattened model output. */
+  predict(input: Float32Array, batch: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/** The ONNX file `dermkit export --onnx` writes beside the TF.js model. */
+export const ONNX_FILE = 'model.onnx';
+
+export function tfjsPredictor({ model, config }: DermkitModel): Predictor {
+  const size = config.preprocessing.inputSize;
+  return {
+    config,
+    engine: 'tfjs',
+    async predict(input, batch) {
+      const out = tf.tidy(() => model.predict(tf.tensor4d(input, [batch, size, size, 3])) as tf.Tensor);
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      return data;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+async function onnxPredictor(config: ModelConfig, onnxBytes: Uint8Array, threads?: number): Promise<Predictor> {
+  const session = await createOnnxPredictor(onnxBytes, { threads });
+  return { config, engine: 'onnx', predict: (x, b) => session.predict(x, b), dispose: () => session.dispose() };
+}
+
+/** Convert an in-memory TF.js model to ONNX and run it there (the TF.js copy is released). */
+export async function onnxPredictorFor(m: DermkitModel, threads?: number): Promise<Predictor> {
+  const bytes = exportOnnx(m.model);
+  m.model.dispose();
+  return onnxPredictor(m.config, bytes, threads);
+}
+
+/**
+ * Load a model directory for inference. With the ONNX engine an exported `model.onnx` is used
+ * when present; otherwise the TF.js model is converted in memory.
+ */
+export async function loadPredictor(dir: string, engine: EngineName = 'onnx', threads?: number): Promise<Predictor> {
+  if (engine === 'tfjs') return tfjsPredictor(await loadModel(dir));
+  const onnxPath = path.join(dir, ONNX_FILE);
+  const exported = await access(onnxPath).then(() => true, () => false);
+  if (exported) return onnxPredictor(await readModelConfig(dir), new Uint8Array(await readFile(onnxPath)), threads);
+  return onnxPredictorFor(await loadModel(dir), threads);
+}

@@ -1,0 +1,160 @@
+/**
+ * `POST /v1/analyze`: take a place in the work queue before the upload is read, read the image
+ * (raw body or one multipart file), run the cascade on a worker slot within the request's time
+ * limit, and answer with the result and its images as inline base64 PNG.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodeImage, encodePng } from '../image/decode.js';
+import { renderOverlay } from '../image/overlay.js';
+import { analyze, RESEARCH_NOTICE } from '../pipeline/analyze.js';
+import type { EngineName, Predictor } from '../pipeline/predictor.js';
+import { ApiError } from './errors.js';
+import { analysisSchema } from './schemas.js';
+import { AbortedWhileWaiting, type WorkQueue } from './work-queue.js';
+
+/** Content types accepted as a raw image body; the bytes are sniffed, so the exact image type need not match. */
+export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/bmp', 'application/octet-stream'];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the analysis request got its place in the queue: its time limit runs from here. */
+    admittedAt: number;
+  }
+}
+
+export interface ModelRef {
+  name: string;
+  version: string;
+}
+
+export interface AnalyzeRouteOptions {
+  segmenter: Predictor;
+  classifier: Predictor;
+  models: { segmenter: ModelRef; classifier: ModelRef };
+  queue: WorkQueue;
+  maxPixels: number;
+  requestTimeoutMs: number;
+}
+
+export interface AnalysisBody {
+  notice: string;
+  width: number;
+  height: number;
+  probabilities: Record<string, number>;
+  top: { label: string; probability: number };
+  lesionAreaFraction: number;
+  bbox: { x: number; y: number; width: number; height: number } | null;
+  images: { mask: string; overlay: string; roi: string };
+  models: { segmenter: ModelRef; classifier: ModelRef };
+  engine: EngineName;
+  timingsMs: { queue: number; decode: number; segment: number; roi: number; classify: number; encode: number; total: number };
+}
+
+interface Upload {
+  bytes: Buffer;
+  /** The uploaded file's name, for error messages. */
+  name: string;
+}
+
+function acceptedPartType(mimetype: string): boolean {
+  return mimetype.startsWith('image/') || mimetype === 'application/octet-stream';
+}
+
+async function readUpload(request: FastifyRequest): Promise<Upload> {
+  if (request.isMultipart()) {
+    const part = await request.file();
+    if (!part) throw new ApiError('missing_file', 'the multipart body has no file part: send the image as a file field (e.g. "image")');
+    const name = part.filename || 'upload';
+    if (part.mimetype && !acceptedPartType(part.mimetype)) {
+      throw new ApiError('unsupported_media_type', `${name}: file type ${part.mimetype} is not an image (send JPEG, PNG, WebP, TIFF or BMP)`);
+    }
+    return { bytes: await part.toBuffer(), name };
+  }
+  // A raw body: the content-type parser only lets RAW_IMAGE_TYPES through. No body at all reads as 0 bytes.
+  return { bytes: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), name: 'upload' };
+}
+
+async function analyzeUpload(upload: Upload, opts: AnalyzeRouteOptions, queueMs: number): Promise<AnalysisBody> {
+  const start = performance.now();
+  const image = await decodeImage(upload.bytes, { maxPixels: opts.maxPixels, name: upload.name });
+  const decodeMs = performance.now() - start;
+  const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier });
+  const encodeStart = performance.now();
+  const label = `${r.top.label} ${(r.top.probability * 100).toFixed(1)}% — research use only`;
+  const [mask, overlay, roi] = await Promise.all([encodePng(r.mask), renderOverlay(image, r.mask, label), encodePng(r.roi)]);
+  const encodeMs = performance.now() - encodeStart;
+  return {
+    notice: RESEARCH_NOTICE,
+    width: r.width,
+    height: r.height,
+    probabilities: r.probabilities,
+    top: r.top,
+    lesionAreaFraction: r.lesionAreaFraction,
+    bbox: r.bbox,
+    images: { mask: mask.toString('base64'), overlay: overlay.toString('base64'), roi: roi.toString('base64') },
+    models: opts.models,
+    engine: opts.segmenter.engine,
+    timingsMs: {
+      queue: queueMs,
+      decode: decodeMs,
+      segment: r.timingsMs.segment,
+      roi: r.timingsMs.roi,
+      classify: r.timingsMs.classify,
+      encode: encodeMs,
+      total: performance.now() - start + queueMs,
+    },
+  };
+}
+
+/** Aborts when the request's time is up or its client has gone away. */
+function requestSignal(request: FastifyRequest, reply: FastifyReply, requestTimeoutMs: number): { signal: AbortSignal; timedOut: () => boolean } {
+  const remaining = Math.max(0, requestTimeoutMs - (performance.now() - request.admittedAt));
+  const deadline = AbortSignal.timeout(remaining);
+  const clientGone = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) clientGone.abort();
+  });
+  return { signal: AbortSignal.any([deadline, clientGone.signal]), timedOut: () => deadline.aborted };
+}
+
+/** Settle with `work`, or reject as soon as `signal` aborts (the work then finishes unobserved). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {}); // an abandoned run's failure must not become an unhandled rejection
+  if (signal.aborted) return Promise.reject(new AbortedWhileWaiting('request aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedWhileWaiting('request aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export function registerAnalyzeRoute(app: FastifyInstance, opts: AnalyzeRouteOptions): void {
+  const { queue } = opts;
+  app.decorateRequest('admittedAt', 0);
+
+  app.post('/v1/analyze', {
+    schema: { response: { 200: analysisSchema } },
+    // Before the body is read: a full queue costs the server nothing but this answer.
+    onRequest: async (request, reply) => {
+      const place = queue.admit();
+      if (!place) throw new ApiError('queue_full', `all ${queue.capacity} places in the work queue are taken; try again later`, queue.retryAfterSeconds());
+      request.admittedAt = performance.now();
+      // 'close' comes once the response is sent or the connection is lost, whichever happens.
+      reply.raw.once('close', () => place.release());
+    },
+    handler: async (request, reply) => {
+      const upload = await readUpload(request);
+      const { signal, timedOut } = requestSignal(request, reply, opts.requestTimeoutMs);
+      const queuedAt = performance.now();
+      const work = queue.run(() => analyzeUpload(upload, opts, performance.now() - queuedAt), signal);
+      try {
+        const body = await untilAborted(work, signal);
+        return reply.header('cache-control', 'no-store').send(body);
+      } catch (err) {
+        if (!(err instanceof AbortedWhileWaiting)) throw err;
+        if (!timedOut()) return reply; // the client has gone: nobody to answer
+        throw new ApiError('timeout', `the analysis did not finish within ${opts.requestTimeoutMs} ms (waiting included)`, queue.retryAfterSeconds());
+      }
+    },
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The local web app and HTTP API (`dermkit serve`): `POST /v1/analyze`, `GET /v1/models`,
+ * `GET /healthz`, `GET /openapi.json`, and the web page at `/`. See openapi.ts for the contract.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Predictor } from '../pipeline/predictor.js';
+import { registerAnalyzeRoute, RAW_IMAGE_TYPES, type ModelRef } from './analyze-route.js';
+import { ApiError, errorBody, toApiError } from './errors.js';
+import { registerModelRoutes } from './model-routes.js';
+import type { ModelInfo } from './models-info.js';
+import { openApiDocument } from './openapi.js';
+import { healthSchema } from './schemas.js';
+import { registerStaticFiles, WEB_BUNDLE_DIR, WEB_DIR, type WebFiles } from './static-files.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ServerOptions {
+  segmenter: Predictor;
+  classifier: Predictor;
+  /** Largest accepted upload in bytes (413 beyond). */
+  maxUploadBytes: number;
+  /** Largest accepted image in pixels, checked from the header before decoding (422 beyond). */
+  maxPixels: number;
+  /** Requests that may wait for a worker; beyond `concurrency + queueSize` requests in flight, 429. */
+  queueSize: number;
+  /** Analyses run at once. */
+  concurrency: number;
+  /** Time limit of one analysis request, its wait for a worker included (503 beyond). */
+  requestTimeoutMs: number;
+  /** The two loaded models, as `readModelInfo` describes them. */
+  modelsInfo: ModelInfo[];
+  /** Where the page and its browser bundle are (default: the package's `web/` and `web/dist/`). */
+  web?: WebFiles;
+  logger?: FastifyServerOptions['logger'];
+}
+
+function modelRef(predictor: Predictor, modelsInfo: ModelInfo[]): ModelRef {
+  const { kind, name } = predictor.config;
+  const info = modelsInfo.find((m) => m.kind === kind && m.name === name);
+  if (!info) throw new Error(`modelsInfo has no entry for the ${kind} ${name}`);
+  return { name, version: info.version };
+}
+
+function checkLimits(opts: ServerOptions): void {
+  for (const key of ['maxUploadBytes', 'maxPixels', 'requestTimeoutMs'] as const) {
+    if (!(opts[key] > 0)) throw new RangeError(`${key} must be positive, got ${opts[key]}`);
+  }
+}
+
+export function buildServer(opts: ServerOptions): FastifyInstance {
+  checkLimits(opts);
+  const models = { segmenter: modelRef(opts.segmenter, opts.modelsInfo), classifier: modelRef(opts.classifier, opts.modelsInfo) };
+  const queue = new WorkQueue(opts.concurrency, opts.queueSize);
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.maxUploadBytes,
+    // Node cuts off a client still sending its request after this long (slow uploads).
+    requestTimeout: opts.requestTimeoutMs,
+    // Requests arriving on kept-alive connections while closing get our own 503 (below).
+    return503OnClosing: false,
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError('shutting_down', 'the server is shutting down', 5);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const api = toApiError(err);
+    if (api.code === 'internal_error') request.log.error({ err }, 'request failed');
+    if (api.retryAfterS !== undefined) reply.header('retry-after', String(api.retryAfterS));
+    return reply.code(api.statusCode).send(errorBody(api));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(new ApiError('not_found', `no such resource: ${request.method} ${request.url}`))),
+  );
+
+  // Only image bodies (and multipart, below) are parsed: anything else is a 415 before any work.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(RAW_IMAGE_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.register(multipart, {
+    limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 16, fieldSize: 4096, parts: 32, headerPairs: 100 },
+    throwFileSizeLimit: true,
+  });
+
+  const openapi = openApiDocument(opts);
+  app.register(async (scope) => {
+    registerAnalyzeRoute(scope, {
+      segmenter: opts.segmenter,
+      classifier: opts.classifier,
+      models,
+      queue,
+      maxPixels: opts.maxPixels,
+      requestTimeoutMs: opts.requestTimeoutMs,
+    });
+    registerModelRoutes(scope, opts.modelsInfo);
+    scope.get('/healthz', { schema: { response: { 200: healthSchema } } }, async () => ({ status: 'ok', queue: queue.stats() }));
+    scope.get('/openapi.json', async () => openapi);
+    const bundled = await registerStaticFiles(scope, opts.web ?? { webDir: WEB_DIR, bundleDir: WEB_BUNDLE_DIR });
+    if (!bundled) scope.log.warn('the browser bundle (web/dist/app.js) is missing: build it with scripts/build-web.ts');
+  });
+  return app;
+}

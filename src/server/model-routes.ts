@@ -1,0 +1,30 @@
+/** `GET /v1/models` (what is loaded) and `GET /v1/models/{kind}/{file}` (the files, for the browser's private mode). */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './errors.js';
+import type { ModelFileName, ModelInfo } from './models-info.js';
+import { modelsSchema } from './schemas.js';
+
+const FILE_TYPES: Record<string, string> = {
+  '.json': 'application/json; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.bin': 'application/octet-stream',
+  '.onnx': 'application/octet-stream',
+};
+
+export function registerModelRoutes(app: FastifyInstance, modelsInfo: ModelInfo[]): void {
+  const listing = { models: modelsInfo.map(({ dir: _dir, ...visible }) => visible) };
+  app.get('/v1/models', { schema: { response: { 200: modelsSchema } } }, async () => listing);
+
+  app.get<{ Params: { kind: string; file: string } }>('/v1/models/:kind/:file', async (request, reply) => {
+    const { kind, file } = request.params;
+    const info = modelsInfo.find((m) => m.kind === kind);
+    if (!info || !info.files.includes(file as ModelFileName)) throw new ApiError('not_found', `no file ${file} for a ${kind} model`);
+    // The version is a hash of the model's files, so it is a strong validator for every one of them.
+    const etag = `"${info.version}"`;
+    reply.header('etag', etag).header('cache-control', 'no-cache');
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.header('content-type', FILE_TYPES[path.extname(file)]!).send(createReadStream(path.join(info.dir, file)));
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * JSON Schemas of the API's responses. Routes use them to serialise (so a response cannot drift
+ * from its schema) and the OpenAPI document embeds the same objects.
+ */
+
+const base64Png = {
+  type: 'string',
+  contentEncoding: 'base64',
+  contentMediaType: 'image/png',
+} as const;
+
+const bbox = {
+  type: 'object',
+  description: 'Pixel box in the uploaded image (after EXIF orientation): columns x..x+width-1, rows y..y+height-1.',
+  required: ['x', 'y', 'width', 'height'],
+  properties: {
+    x: { type: 'integer' },
+    y: { type: 'integer' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+  },
+} as const;
+
+const modelRef = {
+  type: 'object',
+  required: ['name', 'version'],
+  properties: { name: { type: 'string' }, version: { type: 'string' } },
+} as const;
+
+export const analysisSchema = {
+  type: 'object',
+  required: ['notice', 'width', 'height', 'probabilities', 'top', 'lesionAreaFraction', 'bbox', 'images', 'models', 'engine', 'timingsMs'],
+  properties: {
+    notice: { type: 'string', description: 'Research use only: not a medical device and not a diagnosis.' },
+    width: { type: 'integer', description: 'Width of the image as analysed (EXIF orientation applied).' },
+    height: { type: 'integer' },
+    probabilities: {
+      type: 'object',
+      description: 'Classifier probability per class (the seven HAM10000 classes: akiec, bcc, bkl, df, mel, nv, vasc).',
+      additionalProperties: { type: 'number' },
+    },
+    top: {
+      type: 'object',
+      required: ['label', 'probability'],
+      properties: { label: { type: 'string' }, probability: { type: 'number' } },
+    },
+    lesionAreaFraction: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of the image covered by the segmented lesion.' },
+    bbox: { anyOf: [bbox, { type: 'null' }], description: 'Lesion bounding box; null when no lesion was found (the whole image is then classified).' },
+    images: {
+      type: 'object',
+      description: 'Result images as base64-encoded PNG files (no `data:` prefix).',
+      required: ['mask', 'overlay', 'roi'],
+      properties: {
+        mask: { ...base64Png, description: 'Binary lesion mask (0 or 255), one 8-bit channel, at the image size.' },
+        overlay: { ...base64Png, description: 'The image with the lesion outline and the top class drawn on it.' },
+        roi: { ...base64Png, description: 'The region the classifier saw: the lesion crop, pixels outside the mask black.' },
+      },
+    },
+    models: {
+      type: 'object',
+      required: ['segmenter', 'classifier'],
+      properties: { segmenter: modelRef, classifier: modelRef },
+    },
+    engine: { type: 'string', enum: ['onnx', 'tfjs'] },
+    timingsMs: {
+      type: 'object',
+      description: 'Milliseconds spent waiting for a worker, decoding, segmenting, cutting out the ROI, classifying and encoding the PNGs.',
+      required: ['queue', 'decode', 'segment', 'roi', 'classify', 'encode', 'total'],
+      properties: {
+        queue: { type: 'number' },
+        decode: { type: 'number' },
+        segment: { type: 'number' },
+        roi: { type: 'number' },
+        classify: { type: 'number' },
+        encode: { type: 'number' },
+        total: { type: 'number' },
+      },
+    },
+  },
+} as const;
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable, machine-readable reason (e.g. invalid_image, upload_too_large, queue_full).' },
+        message: { type: 'string', description: 'What went wrong, for people.' },
+      },
+    },
+  },
+} as const;
+
+export const modelsSchema = {
+  type: 'object',
+  required: ['models'],
+  properties: {
+    models: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kind', 'name', 'version', 'config', 'card', 'files'],
+        properties: {
+          kind: { type: 'string', enum: ['segmenter', 'classifier'] },
+          name: { type: 'string' },
+          version: { type: 'string', description: 'Content hash of the model files.' },
+          config: { type: 'object', additionalProperties: true, description: "The model's dermkit.json." },
+          card: { type: ['string', 'null'], description: 'MODEL_CARD.md beside the model (Markdown), or null.' },
+          files: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Files downloadable from /v1/models/{kind}/{file} (used by the web page\'s private mode).',
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const healthSchema = {
+  type: 'object',
+  required: ['status', 'queue'],
+  properties: {
+    status: { type: 'string', enum: ['ok'] },
+    queue: {
+      type: 'object',
+      required: ['running', 'waiting', 'admitted', 'capacity', 'concurrency'],
+      properties: {
+        running: { type: 'integer' },
+        waiting: { type: 'integer' },
+        admitted: { type: 'integer', description: 'Requests holding a place (uploading, waiting or running).' },
+        capacity: { type: 'integer' },
+        concurrency: { type: 'integer' },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,153 @@
+/**
+ * The training loop both stages share: epochs of compiled (ONNX Runtime) or eager training
+ * steps, validation after each epoch, early stopping on validation loss, optional
+ * reduce-on-plateau, best and last checkpoints written atomically, a JSONL log, and resume.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { tf } from '../models/tf.js';
+import type { DermkitModel } from '../models/registry.js';
+import type { BatchStream } from '../data/pipeline.js';
+import { compileTrainer, createOnnxPredictor, exportOnnx, lossFunction, type LossName, type OptimizerArray, type Trainer } from '../engine/index.js';
+import { saveCheckpoint, type TrainingState } from './checkpoint.js';
+import { validate, type ValidationResult } from './validate.js';
+
+export interface FitOptions {
+  model: DermkitModel;
+  task: 'seg' | 'cls';
+  train: BatchStream;
+  val: BatchStream;
+  out: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Stop after this many epochs without a lower validation loss (0 = never). */
+  patience: number;
+  /** Multiply the learning rate by `factor` after `patience` epochs without improvement. */
+  reduceOnPlateau?: { factor: number; patience: number; minLearningRate: number };
+  seed: number;
+  threads?: number;
+  /** Save a mid-epoch checkpoint every this many steps (0 = only at epoch ends). */
+  checkpointEvery?: number;
+  /** Class weights for categorical cross-entropy, in class order. */
+  classWeights?: number[];
+  /** State to continue from (--resume). */
+  resume?: { optimizer: OptimizerArray[]; state: TrainingState };
+  /** Options recorded in the checkpoint so that --resume continues the same run. */
+  runOptions: Record<string, unknown>;
+  onStep?: (info: { epoch: number; step: number; steps: number; loss: number; imagesPerSecond: number }) => void;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  metrics: ValidationResult['metrics'];
+  learningRate: number;
+  imagesPerSecond: number;
+  seconds: number;
+  engine: Trainer['engine'];
+  best: boolean;
+}
+
+export const LAST_DIR = 'last';
+export const BEST_DIR = 'best';
+export const LOG_FILE = 'log.jsonl';
+
+export function lossNameFor(task: 'seg' | 'cls'): LossName {
+  return task === 'seg' ? 'bceDice' : 'categoricalCrossentropy';
+}
+
+async function evaluate(m: DermkitModel, task: 'seg' | 'cls', val: BatchStream, threads: number | undefined, classWeights?: number[]): Promise<ValidationResult> {
+  const predictor = await createOnnxPredictor(exportOnnx(m.model), { threads });
+  try {
+    const loss = lossFunction(lossNameFor(task), { classWeights });
+    return await validate(task, val, (x, n) => predictor.predict(x, n), (y, p, yShape) =>
+      tf.tidy(() => loss(tf.tensor(y, yShape), tf.tensor(p, yShape)).dataSync()[0]!), m.config.classes);
+  } finally {
+    predictor.dispose();
+  }
+}
+
+export async function fit(opts: FitOptions): Promise<{ state: TrainingState; history: EpochRecord[] }> {
+  await mkdir(opts.out, { recursive: true });
+  const state: TrainingState = opts.resume?.state ?? {
+    epoch: 0, stepInEpoch: 0, globalStep: 0, learningRate: opts.learningRate, bestValLoss: Infinity, bestEpoch: -1,
+    epochsWithoutImprovement: 0, plateauEpochs: 0, seed: opts.seed, wallSeconds: 0, options: opts.runOptions,
+  };
+  const trainer = await compileTrainer(opts.model.model, {
+    loss: lossNameFor(opts.task),
+    classWeights: opts.classWeights,
+    optimizer: { type: 'adam', learningRate: state.learningRate },
+    batchSize: opts.batchSize,
+    threads: opts.threads,
+    seed: opts.seed,
+  });
+  if (opts.resume) await trainer.setOptimizerState(opts.resume.optimizer);
+  const history: EpochRecord[] = [];
+  const checkpoint = async (dir: string) => {
+    await trainer.writeBack();
+    await saveCheckpoint(path.join(opts.out, dir), opts.model, await trainer.getOptimizerState(), state);
+  };
+  try {
+    while (state.epoch < opts.epochs) {
+      if (opts.patience > 0 && state.epochsWithoutImprovement >= opts.patience) break;
+      const epochStart = performance.now();
+      const wallAtStart = state.wallSeconds;
+      let lossSum = 0;
+      let images = 0;
+      let step = 0;
+      for await (const batch of opts.train.epoch(state.epoch)) {
+        if (step++ < state.stepInEpoch) continue;
+        const n = batch.xShape[0];
+        const loss = await trainer.step(batch.x, batch.y, n);
+        if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at epoch ${state.epoch + 1}, step ${step}`);
+        lossSum += loss * n;
+        images += n;
+        state.stepInEpoch = step;
+        state.globalStep++;
+        const seconds = (performance.now() - epochStart) / 1000;
+        state.wallSeconds = wallAtStart + seconds;
+        opts.onStep?.({ epoch: state.epoch, step, steps: opts.train.stepsPerEpoch, loss, imagesPerSecond: images / seconds });
+        if (opts.checkpointEvery && step % opts.checkpointEvery === 0 && step < opts.train.stepsPerEpoch) await checkpoint(LAST_DIR);
+      }
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+      await trainer.writeBack();
+      const result = await evaluate(opts.model, opts.task, opts.val, opts.threads, opts.classWeights);
+      const improved = result.loss < state.bestValLoss;
+      state.epoch++;
+      state.stepInEpoch = 0;
+      state.wallSeconds = wallAtStart + (performance.now() - epochStart) / 1000;
+      if (improved) {
+        state.bestValLoss = result.loss;
+        state.bestEpoch = state.epoch;
+        state.epochsWithoutImprovement = 0;
+        state.plateauEpochs = 0;
+      } else {
+        state.epochsWithoutImprovement++;
+        state.plateauEpochs++;
+      }
+      const record: EpochRecord = {
+        epoch: state.epoch, trainLoss: images > 0 ? lossSum / images : NaN, valLoss: result.loss, metrics: result.metrics,
+        learningRate: state.learningRate, imagesPerSecond: images / trainSeconds, seconds: (performance.now() - epochStart) / 1000,
+        engine: trainer.engine, best: improved,
+      };
+      const rop = opts.reduceOnPlateau;
+      if (rop && state.plateauEpochs >= rop.patience && state.learningRate > rop.minLearningRate) {
+        state.learningRate = Math.max(rop.minLearningRate, state.learningRate * rop.factor);
+        state.plateauEpochs = 0;
+        trainer.setLearningRate(state.learningRate);
+      }
+      opts.model.config.metrics = { epoch: state.epoch, valLoss: result.loss, ...result.metrics };
+      if (improved) await saveCheckpoint(path.join(opts.out, BEST_DIR), opts.model, await trainer.getOptimizerState(), state);
+      await saveCheckpoint(path.join(opts.out, LAST_DIR), opts.model, await trainer.getOptimizerState(), state);
+      await appendFile(path.join(opts.out, LOG_FILE), `${JSON.stringify(record)}\n`);
+      history.push(record);
+      opts.onEpoch?.(record);
+    }
+  } finally {
+    trainer.dispose();
+  }
+  return { state, history };
+}

@@ -1,0 +1,56 @@
+/**
+ * Validation during training: run the current weights over the validation stream, average the
+ * training loss, and compute the metric that matters per task (Dice/IoU for masks at the model's
+ * input resolution; accuracy and balanced accuracy for classes). Full-resolution evaluation is
+ * `dermkit eval`'s job (src/eval); this is the fast signal for early stopping.
+ */
+import type { BatchStream } from '../data/pipeline.js';
+import { HAM_CLASSES } from '../models/config.js';
+import { scoreMasks, summariseSegScores, type SegImageScore } from '../eval/seg-metrics.js';
+import { evaluateClassification, type ClsPrediction } from '../eval/cls-metrics.js';
+
+export interface ValidationResult {
+  loss: number;
+  metrics: Record<string, number>;
+}
+
+type Predict = (x: Float32Array, n: number) => Promise<Float32Array>;
+type Loss = (y: Float32Array, p: Float32Array, yShape: number[]) => number;
+
+function binaryMask(values: Float32Array, offset: number, size: number, threshold: number) {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = values[offset + i]! > threshold ? 255 : 0;
+  return data;
+}
+
+export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss, classes: readonly string[] = HAM_CLASSES): Promise<ValidationResult> {
+  let lossSum = 0;
+  let count = 0;
+  const segScores: SegImageScore[] = [];
+  const predictions: ClsPrediction[] = [];
+  for await (const batch of val.epoch(0)) {
+    const n = batch.xShape[0];
+    const p = await predict(batch.x, n);
+    lossSum += loss(batch.y, p, batch.yShape) * n;
+    count += n;
+    const per = p.length / n;
+    for (let i = 0; i < n; i++) {
+      if (task === 'seg') {
+        const side = batch.xShape[1];
+        const truth = { width: side, height: batch.xShape[2], data: binaryMask(batch.y, i * per, per, 0.5) };
+        const pred = { width: side, height: batch.xShape[2], data: binaryMask(p, i * per, per, 0.5) };
+        segScores.push(scoreMasks(batch.ids[i]!, truth, pred));
+      } else {
+        const y = batch.y.subarray(i * per, (i + 1) * per);
+        predictions.push({ id: batch.ids[i], trueLabel: classes[y.indexOf(1)]!, probabilities: p.subarray(i * per, (i + 1) * per) });
+      }
+    }
+  }
+  if (count === 0) throw new Error('validation set is empty');
+  if (task === 'seg') {
+    const s = summariseSegScores(segScores);
+    return { loss: lossSum / count, metrics: { dice: s.dice, iou: s.iou, miou: s.miou, thresholdedJaccard: s.thresholdedJaccard } };
+  }
+  const c = evaluateClassification([...classes], predictions);
+  return { loss: lossSum / count, metrics: { accuracy: c.accuracy, balancedAccuracy: c.balancedAccuracy } };
+}

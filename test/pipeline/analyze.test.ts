@@ -1,0 +1,53 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { analyze } from '../../src/pipeline/analyze.js';
+import { loadPredictor, type Predictor } from '../../src/pipeline/predictor.js';
+import { tinyModels, writeTestImages } from './fixtures.js';
+
+let models: { root: string; seg: string; cls: string };
+let dir: string;
+let segmenter: Predictor;
+let classifier: Predictor;
+
+before(async () => {
+  models = await tinyModels();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dermkit-analyze-'));
+  segmenter = await loadPredictor(models.seg, 'tfjs');
+  classifier = await loadPredictor(models.cls, 'tfjs');
+});
+after(async () => {
+  segmenter.dispose();
+  classifier.dispose();
+  await rm(models.root, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('analyze returns a binary mask at the original size and a probability distribution', async () => {
+  const files = await writeTestImages(dir);
+  for (const [file, w, h] of [[files.small, 600, 450], [files.alpha, 300, 200]] as const) {
+    const r = await analyze(file, { segmenter, classifier });
+    assert.equal(r.mask.width, w);
+    assert.equal(r.mask.height, h);
+    assert.ok(r.mask.data.every((v) => v === 0 || v === 255));
+    const sum = Object.values(r.probabilities).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-5);
+    assert.deepEqual(Object.keys(r.probabilities), ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc']);
+    assert.equal(r.top.probability, Math.max(...Object.values(r.probabilities)));
+    assert.ok(r.lesionAreaFraction >= 0 && r.lesionAreaFraction <= 1);
+    assert.ok(r.timingsMs.total >= r.timingsMs.segment);
+  }
+});
+
+test('without ROI the classifier sees the whole image', async () => {
+  const files = await writeTestImages(dir);
+  const r = await analyze(files.small, { segmenter, classifier, roi: false });
+  assert.equal(r.roi.width, 600);
+  assert.equal(r.roi.height, 450);
+});
+
+test('a buffer that is not an image is refused with its name', async () => {
+  await assert.rejects(analyze(Buffer.from('hello'), { segmenter, classifier, name: 'upload.jpg' }), /upload\.jpg/);
+});

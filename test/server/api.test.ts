@@ -1,0 +1,218 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { decodeImage } from '../../src/image/decode.js';
+import { analyze, RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
+import type { AnalysisBody } from '../../src/server/analyze-route.js';
+import type { ErrorBody } from '../../src/server/errors.js';
+import { HAM_CLASSES } from '../../src/models/config.js';
+import { lesionPng, MODEL_CARD_TEXT, startServer, TEST_LIMITS, tinyModels, withClaimedSize, type RunningServer, type TinyModels } from './fixtures.js';
+
+let models: TinyModels;
+let server: RunningServer;
+
+before(async () => {
+  models = await tinyModels();
+  server = await startServer(models);
+});
+after(async () => {
+  await server.close();
+  await models.dispose();
+});
+
+function postRaw(body: Uint8Array, contentType: string): Promise<Response> {
+  return fetch(`${server.url}/v1/analyze`, { method: 'POST', body, headers: { 'content-type': contentType } });
+}
+
+function postForm(bytes: Uint8Array, type: string, filename = 'lesion.png'): Promise<Response> {
+  const form = new FormData();
+  form.append('image', new Blob([bytes], { type }), filename);
+  return fetch(`${server.url}/v1/analyze`, { method: 'POST', body: form });
+}
+
+async function expectError(res: Response, status: number, code: string): Promise<ErrorBody> {
+  const body = (await res.json()) as ErrorBody;
+  assert.equal(res.status, status, `status ${res.status}: ${JSON.stringify(body)}`);
+  assert.equal(body.error.code, code);
+  assert.ok(body.error.message.length > 0);
+  return body;
+}
+
+describe('POST /v1/analyze with a good image', () => {
+  it('returns the probabilities, top class, lesion area, box and timings, matching the library', async () => {
+    const png = await lesionPng(96, 72);
+    const res = await postRaw(png, 'image/png');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+    const body = (await res.json()) as AnalysisBody;
+
+    assert.equal(body.notice, RESEARCH_NOTICE);
+    assert.deepEqual([body.width, body.height], [96, 72]);
+    assert.deepEqual(Object.keys(body.probabilities), [...HAM_CLASSES]);
+    const sum = Object.values(body.probabilities).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-4, `probabilities sum to ${sum}`);
+    assert.equal(body.top.probability, Math.max(...Object.values(body.probabilities)));
+    assert.equal(body.probabilities[body.top.label], body.top.probability);
+    assert.deepEqual(body.models.segmenter, { name: models.modelsInfo[0]!.name, version: models.modelsInfo[0]!.version });
+    assert.equal(body.engine, 'tfjs');
+    for (const key of ['queue', 'decode', 'segment', 'roi', 'classify', 'encode', 'total'] as const) assert.ok(body.timingsMs[key] >= 0, key);
+
+    // The same numbers as the library gives for the same image.
+    const direct = await analyze(await decodeImage(png), { segmenter: models.segmenter, classifier: models.classifier });
+    assert.deepEqual(body.probabilities, direct.probabilities);
+    assert.deepEqual(body.bbox, direct.bbox);
+    assert.equal(body.lesionAreaFraction, direct.lesionAreaFraction);
+  });
+
+  it('returns the mask, overlay and ROI as base64 PNGs consistent with the numbers', async () => {
+    const res = await postRaw(await lesionPng(96, 72), 'image/png');
+    const body = (await res.json()) as AnalysisBody;
+    const mask = await sharp(Buffer.from(body.images.mask, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([mask.info.format, mask.info.width, mask.info.height, mask.info.channels], ['png', 96, 72, 1]);
+    assert.ok(mask.data.every((v) => v === 0 || v === 255), 'mask is binary');
+    const foreground = mask.data.filter((v) => v === 255).length;
+    assert.equal(foreground / (96 * 72), body.lesionAreaFraction);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    mask.data.forEach((v, i) => {
+      if (v === 255) {
+        xs.push(i % 96);
+        ys.push(Math.floor(i / 96));
+      }
+    });
+    const expectedBox = xs.length === 0 ? null
+      : { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs) + 1, height: Math.max(...ys) - Math.min(...ys) + 1 };
+    assert.deepEqual(body.bbox, expectedBox);
+    const overlay = await sharp(Buffer.from(body.images.overlay, 'base64')).metadata();
+    assert.deepEqual([overlay.format, overlay.width, overlay.height], ['png', 96, 72]);
+    const roi = await sharp(Buffer.from(body.images.roi, 'base64')).metadata();
+    assert.equal(roi.format, 'png');
+    if (body.bbox) assert.ok(roi.width! >= body.bbox.width && roi.height! >= body.bbox.height);
+  });
+
+  it('accepts a multipart upload and a JPEG sent as application/octet-stream', async () => {
+    const png = await lesionPng(80, 80);
+    const viaForm = await postForm(png, 'image/png');
+    assert.equal(viaForm.status, 200);
+    const jpeg = await sharp(png).jpeg().toBuffer();
+    const viaOctets = await postRaw(jpeg, 'application/octet-stream');
+    assert.equal(viaOctets.status, 200);
+    assert.equal(((await viaOctets.json()) as AnalysisBody).width, 80);
+  });
+});
+
+describe('POST /v1/analyze with bad input', () => {
+  it('answers 400 for bytes that are not an image, naming the upload', async () => {
+    const body = await expectError(await postRaw(Buffer.from('definitely not a picture'), 'image/png'), 400, 'invalid_image');
+    assert.match(body.error.message, /not an image/);
+    const viaForm = await expectError(await postForm(Buffer.from('plain words'), 'image/jpeg', 'holiday.jpg'), 400, 'invalid_image');
+    assert.match(viaForm.error.message, /^holiday\.jpg: /);
+  });
+
+  it('answers 400 for a truncated (corrupt) PNG', async () => {
+    const png = await lesionPng(96, 72);
+    const body = await expectError(await postRaw(png.subarray(0, Math.floor(png.length / 2)), 'image/png'), 400, 'invalid_image');
+    assert.match(body.error.message, /corrupt/);
+  });
+
+  it('answers 400 for zero bytes, raw or as a file', async () => {
+    const raw = await expectError(await postRaw(new Uint8Array(0), 'image/png'), 400, 'invalid_image');
+    assert.match(raw.error.message, /0 bytes/);
+    await expectError(await postForm(new Uint8Array(0), 'image/png'), 400, 'invalid_image');
+  });
+
+  it('answers 400 for a multipart body without a file', async () => {
+    const form = new FormData();
+    form.append('note', 'no image here');
+    await expectError(await fetch(`${server.url}/v1/analyze`, { method: 'POST', body: form }), 400, 'missing_file');
+  });
+
+  it('answers 422 for a header claiming huge dimensions, before decoding any pixels', async () => {
+    const bomb = withClaimedSize(await lesionPng(8, 8), 50_000, 50_000);
+    const body = await expectError(await postRaw(bomb, 'image/png'), 422, 'too_many_pixels');
+    assert.match(body.error.message, /50000x50000/);
+  });
+
+  it('answers 413 for uploads over the byte limit, raw or multipart', async () => {
+    const big = new Uint8Array(TEST_LIMITS.maxUploadBytes + 1024);
+    await expectError(await postRaw(big, 'image/png'), 413, 'upload_too_large');
+    await expectError(await postForm(big, 'image/png'), 413, 'upload_too_large');
+  });
+
+  it('answers 415 for a wrong content type, raw or multipart', async () => {
+    const png = await lesionPng(16, 16);
+    await expectError(await postRaw(png, 'text/plain'), 415, 'unsupported_media_type');
+    await expectError(await postRaw(Buffer.from('{"image":"x"}'), 'application/json'), 415, 'unsupported_media_type');
+    await expectError(await postRaw(png, 'image/gif'), 415, 'unsupported_media_type');
+    await expectError(await postForm(png, 'text/plain', 'notes.txt'), 415, 'unsupported_media_type');
+  });
+
+  it('answers 415 for a real image in a format the cascade does not read', async () => {
+    const gif = await sharp(await lesionPng(16, 16)).gif().toBuffer();
+    await expectError(await postRaw(gif, 'application/octet-stream'), 415, 'unsupported_media_type');
+  });
+
+  it('still serves good requests after all that', async () => {
+    assert.equal((await postRaw(await lesionPng(32, 32), 'image/png')).status, 200);
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { queue: { admitted: number; running: number } };
+    assert.equal(health.queue.admitted, 0, 'every place was given back');
+    assert.equal(health.queue.running, 0);
+  });
+});
+
+describe('the other endpoints', () => {
+  it('GET /v1/models lists both models with config, version and model card, not their paths', async () => {
+    const res = await fetch(`${server.url}/v1/models`);
+    assert.equal(res.status, 200);
+    const { models: listed } = (await res.json()) as { models: Array<Record<string, unknown>> };
+    assert.deepEqual(listed.map((m) => m.kind), ['segmenter', 'classifier']);
+    const [seg, cls] = listed as Array<{ name: string; version: string; config: { kind: string }; card: string | null; files: string[]; dir?: string }>;
+    assert.equal(seg!.name, 'unet-mobilenetv2');
+    assert.equal(seg!.card, null);
+    assert.equal(cls!.card, MODEL_CARD_TEXT);
+    assert.equal(cls!.config.kind, 'classifier');
+    assert.match(cls!.version, /^[0-9a-f]{16}$/);
+    assert.ok(cls!.files.includes('model.json') && cls!.files.includes('weights.bin'));
+    assert.equal(cls!.dir, undefined);
+  });
+
+  it('GET /v1/models/{kind}/{file} serves model files with the version as ETag, and nothing else', async () => {
+    const res = await fetch(`${server.url}/v1/models/segmenter/model.json`);
+    assert.equal(res.status, 200);
+    const etag = res.headers.get('etag');
+    assert.equal(etag, `"${models.modelsInfo[0]!.version}"`);
+    assert.ok(((await res.json()) as { modelTopology?: object }).modelTopology);
+    const again = await fetch(`${server.url}/v1/models/segmenter/model.json`, { headers: { 'if-none-match': etag! } });
+    assert.equal(again.status, 304);
+    await expectError(await fetch(`${server.url}/v1/models/segmenter/..%2F..%2Fpackage.json`), 404, 'not_found');
+    await expectError(await fetch(`${server.url}/v1/models/other/model.json`), 404, 'not_found');
+    await expectError(await fetch(`${server.url}/v1/models/segmenter/MODEL_CARD.md`), 404, 'not_found');
+  });
+
+  it('GET /healthz reports the queue', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok', queue: { running: 0, waiting: 0, admitted: 0, capacity: 3, concurrency: 1 } });
+  });
+
+  it('GET /openapi.json documents every route, the error codes and the inline PNGs', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: { Analysis: { properties: { images: { properties: { mask: { contentEncoding: string } } } } } } };
+    };
+    assert.equal(doc.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/openapi.json', '/v1/analyze', '/v1/models', '/v1/models/{kind}/{file}']);
+    assert.deepEqual(Object.keys(doc.paths['/v1/analyze']!.post!.responses).sort(), ['200', '400', '413', '415', '422', '429', '503']);
+    assert.equal(doc.components.schemas.Analysis.properties.images.properties.mask.contentEncoding, 'base64');
+  });
+
+  it('GET / serves the page with the research notice; unknown paths get a JSON 404', async () => {
+    const page = await fetch(`${server.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /Research use only/);
+    await expectError(await fetch(`${server.url}/nope.html`), 404, 'not_found');
+    await expectError(await fetch(`${server.url}/v1/nothing`), 404, 'not_found');
+  });
+});

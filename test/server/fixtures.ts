@@ -1,0 +1,128 @@
+/** Tiny untrained models, a running server and test images for the server and web tests. Not a test file itself. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { encodePng } from '../../src/image/decode.js';
+import type { RgbImage } from '../../src/image/types.js';
+import { saveModel } from '../../src/models/io.js';
+import { createClassifier, createSegmenter } from '../../src/models/registry.js';
+import { loadPredictor, type Predictor } from '../../src/pipeline/predictor.js';
+import { buildServer, type ServerOptions } from '../../src/server/app.js';
+import { readModelInfo, type ModelInfo } from '../../src/server/models-info.js';
+
+export const MODEL_CARD_TEXT = '# Tiny test classifier\n\nUntrained; for tests only.\n';
+
+export interface TinyModels {
+  root: string;
+  segDir: string;
+  clsDir: string;
+  segmenter: Predictor;
+  classifier: Predictor;
+  modelsInfo: ModelInfo[];
+  dispose(): Promise<void>;
+}
+
+/** An untrained 64 px U-Net (MobileNetV2 encoder, alpha 0.35) and classifier, saved and loaded with the TF.js engine. */
+export async function tinyModels(): Promise<TinyModels> {
+  const root = await mkdtemp(path.join(tmpdir(), 'dermkit-server-'));
+  const segDir = path.join(root, 'segmenter');
+  const clsDir = path.join(root, 'classifier');
+  const seg = createSegmenter({ arch: 'unet', encoder: 'mobilenetv2', inputSize: 64, alpha: 0.35 });
+  const cls = createClassifier({ encoder: 'mobilenetv2', inputSize: 64, alpha: 0.35 });
+  await saveModel(segDir, seg);
+  await saveModel(clsDir, cls, { 'MODEL_CARD.md': MODEL_CARD_TEXT });
+  seg.model.dispose();
+  cls.model.dispose();
+  const [segmenter, classifier, segInfo, clsInfo] = await Promise.all([
+    loadPredictor(segDir, 'tfjs'),
+    loadPredictor(clsDir, 'tfjs'),
+    readModelInfo(segDir),
+    readModelInfo(clsDir),
+  ]);
+  return {
+    root, segDir, clsDir, segmenter, classifier, modelsInfo: [segInfo, clsInfo],
+    async dispose() {
+      segmenter.dispose();
+      classifier.dispose();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Wraps a predictor so every prediction waits until `open()` is called: holds worker slots on demand. */
+export function gatedPredictor(inner: Predictor): { predictor: Predictor; open(): void } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  return {
+    predictor: { config: inner.config, engine: inner.engine, predict: async (x, b) => gate.then(() => inner.predict(x, b)), dispose: () => {} },
+    open,
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export const TEST_LIMITS = {
+  maxUploadBytes: 256 * 1024,
+  maxPixels: 4_000_000,
+  queueSize: 2,
+  concurrency: 1,
+  requestTimeoutMs: 20_000,
+};
+
+/** Build the server over `models` and listen on 127.0.0.1, any free port. */
+export async function startServer(models: TinyModels, overrides: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const app = buildServer({
+    segmenter: models.segmenter,
+    classifier: models.classifier,
+    modelsInfo: models.modelsInfo,
+    ...TEST_LIMITS,
+    ...overrides,
+  });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: address, close: () => app.close() };
+}
+
+/** A brown ellipse (the "lesion") on a skin-coloured background with a little texture. */
+export function lesionImage(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  const cx = width * 0.55;
+  const cy = height * 0.45;
+  const rx = width * 0.25;
+  const ry = height * 0.2;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+      const texture = ((x * 7 + y * 13) % 11) - 5;
+      const rgb = inside ? [95, 60, 40] : [225, 180, 160];
+      data.set(rgb.map((v) => v + texture), (y * width + x) * 3);
+    }
+  }
+  return { width, height, data };
+}
+
+export async function lesionPng(width = 96, height = 72): Promise<Buffer> {
+  return encodePng(lesionImage(width, height));
+}
+
+/** A copy of a PNG whose IHDR claims `width` x `height` (CRC fixed), while the pixel data stays tiny. */
+export function withClaimedSize(png: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(png);
+  // Signature (8), then IHDR: length (4), type (4), width (4), height (4), ..., CRC over type + body (13 bytes).
+  if (out.toString('latin1', 12, 16) !== 'IHDR') throw new Error('not a PNG with IHDR first');
+  out.writeUInt32BE(width, 16);
+  out.writeUInt32BE(height, 20);
+  out.writeUInt32BE(crc32(out.subarray(12, 12 + 4 + 13)), 12 + 4 + 13);
+  return out;
+}
+
+export async function writeTemp(dir: string, name: string, bytes: Buffer): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return file;
+}
