@@ -9,7 +9,7 @@ export function registerData(program: Command): void {
     .description('generate a synthetic dermoscopy-like dataset (images, masks, labels) for tests and demos')
     .requiredOption('--out <dir>', 'output folder')
     .option('--n <count>', 'number of images', intOption, 64)
-    .option('--size <px>', 'image side in pixels', intOption, 128)
+    .option('--size <px>', 'image width in pixels (height is 3/4 of it, as in HAM10000)', intOption, 128)
     .option('--seed <n>', 'random seed', intOption, 1)
     .option('--task <task>', 'seg, cls or both', 'both')
     .action(async (flags: { out: string; n: number; size: number; seed: number; task: 'seg' | 'cls' | 'both' }) => {

@@ -28,6 +28,7 @@ interface TrainFlags {
   checkpointEvery: number;
   init?: string;
   pretrained?: string;
+  bnMomentum?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -58,6 +59,7 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads', intOption)
     .option('--checkpoint-every <steps>', 'also checkpoint every this many steps inside an epoch', intOption, 0)
     .option('--init <dir>', 'start from the weights of this model directory')
+    .option('--bn-momentum <x>', 'batch-norm momentum for this run (e.g. 0.9 for short fine-tuning)', floatOption)
     .option('--pretrained <dir>', 'initialise the encoder from ImageNet weights in TF.js layers format (Keras names)')
     .action(async (task: string, f: TrainFlags) => {
       if (task !== 'seg' && task !== 'cls') throw new Error(`task must be seg or cls, got "${task}"`);
@@ -66,16 +68,21 @@ export function registerTrain(program: Command): void {
         epochs: f.epochs, batch: f.batch, lr: f.lr, patience: f.patience, reduceOnPlateau: f.reduceOnPlateau, seed: f.seed,
         split: f.split, splitMethod: f.splitMethod, valFraction: f.valFraction, augment: f.augment, cacheDir: f.cache,
         resume: f.resume, roiFrom: f.roiFrom, classWeights: f.classWeights, threads: f.threads,
-        checkpointEvery: f.checkpointEvery, init: f.init, pretrained: f.pretrained,
+        checkpointEvery: f.checkpointEvery, init: f.init, pretrained: f.pretrained, bnMomentum: f.bnMomentum,
       };
       const tty = process.stderr.isTTY === true;
       const { history, out } = await trainRun({
         ...opts,
         log: (line) => console.error(line),
         onStep: ({ epoch, step, steps, loss, imagesPerSecond }) => {
-          if (!tty) return;
           const eta = ((steps - step) * (opts.batch ?? 8)) / Math.max(imagesPerSecond, 1e-9);
-          process.stderr.write(`\repoch ${epoch + 1} ${step}/${steps} loss ${loss.toFixed(4)} ${imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(eta)}   `);
+          const line = `epoch ${epoch + 1} ${step}/${steps} loss ${loss.toFixed(4)} ${imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(eta)}`;
+          if (tty) process.stderr.write(`\r${line}   `);
+          else if (step % 50 === 0) console.error(line);
+        },
+        onCheckpoint: ({ epoch, step, dir }) => {
+          if (tty) process.stderr.write('\r\x1b[K');
+          console.error(`checkpoint epoch ${epoch} step ${step} -> ${dir}`);
         },
         onEpoch: (r) => {
           if (tty) process.stderr.write('\r\x1b[K');

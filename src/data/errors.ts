@@ -33,10 +33,6 @@ export class ProblemList {
     this.items.push({ file, problem });
   }
 
-  get size(): number {
-    return this.items.length;
-  }
-
   throwIfAny(summary: string): void {
     if (this.items.length > 0) throw new DatasetError(summary, this.items);
   }

@@ -14,7 +14,7 @@ import { augment, type AugmentConfig } from './augment.js';
 import { ResizedImageCache } from './cache.js';
 import { createRng, hashString, mixSeed } from './random.js';
 import type { ClsSample, SegSample } from './types.js';
-import { forEachLimited } from './validate.js';
+import { forEachLimited } from './concurrency.js';
 
 /** Model input: HWC RGB 0..255 in, NHWC float32 values out (e.g. src/models/preprocess.ts normalizeToInput). */
 export type Normalize = (img: RgbImage) => Float32Array;

@@ -20,8 +20,6 @@ export interface Rng {
   pick<T>(items: readonly T[]): T;
   /** Fisher-Yates shuffle in place; returns the same array. */
   shuffle<T>(items: T[]): T[];
-  /** An independent generator derived from this one (for per-item streams). */
-  fork(): Rng;
 }
 
 export function mulberry32(seed: number): () => number {
@@ -84,7 +82,6 @@ export function createRng(seed: number): Rng {
       }
       return items;
     },
-    fork: () => createRng(Math.floor(next() * 4294967296)),
   };
   return rng;
 }

@@ -6,11 +6,11 @@
  * A split is a JSON file of ids, so an experiment can be repeated or compared on the same split.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { decodeMask } from '../image/index.js';
+import { forEachLimited } from './concurrency.js';
 import { DatasetError } from './errors.js';
 import { createRng, type Rng } from './random.js';
 import type { Dataset, SegSample } from './types.js';
-import { forEachLimited } from './validate.js';
 
 /**
  * - 'grouped-stratified': whole groups, per-stratum proportions (the default);
@@ -198,13 +198,16 @@ export function foregroundBin(fraction: number, edges: readonly number[] = FOREG
   return `fg${bin === -1 ? edges.length : bin}`;
 }
 
-/** Lesion pixel fraction of every mask (mean / max from sharp's stats: works for 0/255 and 0/1 masks). */
+/** Lesion pixel fraction of every mask (values above half the mask's maximum count: 0/255 and 0/1 masks alike). */
 export async function foregroundFractions(samples: readonly SegSample[]): Promise<Map<string, number>> {
   const fractions = new Map<string, number>();
-  await forEachLimited(samples, 8, async (s) => {
-    const { channels } = await sharp(s.maskPath).stats();
-    const { mean, max } = channels[0]!;
-    fractions.set(s.id, max > 0 ? mean / max : 0);
+  await forEachLimited(samples, 16, async (s) => {
+    const { data } = await decodeMask(s.maskPath);
+    let max = 0;
+    for (const v of data) if (v > max) max = v;
+    let lesion = 0;
+    for (const v of data) if (v * 2 > max) lesion++;
+    fractions.set(s.id, max > 0 ? lesion / data.length : 0);
   });
   return fractions;
 }

@@ -96,7 +96,7 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthResult
 }
 
 /** Seeds of the bundled demo picture `samples/lesion.jpg` (a melanoma-like lesion, 600x450). */
-export const SAMPLE_LESION = { lesionSeed: 7005, shotSeed: 22, width: 600, height: 450 } as const;
+export const SAMPLE_LESION = { lesionSeed: 7014, shotSeed: 3, width: 600, height: 450 } as const;
 
 /** Renders the bundled demo picture (see SAMPLE_LESION), e.g. to regenerate samples/lesion.jpg. */
 export function renderSampleLesion(): RgbImage {

@@ -5,23 +5,12 @@
 import { ImageDecodeError, decodeImage, decodeMask, imageSize } from '../image/index.js';
 import type { GrayImage } from '../image/types.js';
 import { ProblemList } from './errors.js';
+import { forEachLimited } from './concurrency.js';
 import { readHeaderSize, type ImageSize } from './image-header.js';
 import type { ClsSample, Dataset, SegSample, ValidationLevel } from './types.js';
 
 /** Header reads / decodes kept in flight at once: enough to hide file latency, few enough to stay light. */
 const IO_CONCURRENCY = 16;
-
-/** Runs `fn` over `items` with at most `limit` promises pending. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Width x height as displayed (after EXIF orientation, as the decoder will deliver the pixels). */
 async function displaySize(file: string): Promise<ImageSize> {

@@ -4,7 +4,7 @@
  * goes into a sibling temp directory that is renamed over the target, so a crash never leaves a
  * half-written model.
  */
-import { mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from './tf.js';
 import type { ModelConfig } from './config.js';
@@ -23,8 +23,19 @@ export class ModelLoadError extends Error {
   }
 }
 
+/** Leftovers of a writer that was killed mid-write: `<name>.tmp-*` and `<name>.old-*` siblings. */
+async function removeStaleSiblings(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
+  const entries = await readdir(parent).catch(() => [] as string[]);
+  for (const e of entries) {
+    if (e.startsWith(`${base}.tmp-`) || e.startsWith(`${base}.old-`)) await rm(path.join(parent, e), { recursive: true, force: true });
+  }
+}
+
 /** Write `files` (name -> bytes) as the directory `dir`, replacing it atomically. */
 export async function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  await removeStaleSiblings(dir);
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeImage, encodePng } from '../image/decode.js';
 import { renderOverlay } from '../image/overlay.js';
 import { analyze, RESEARCH_NOTICE } from '../pipeline/analyze.js';
-import type { EngineName, Predictor } from '../pipeline/predictor.js';
+import type { Predictor } from '../pipeline/predictor.js';
+import { overlayLabel, type AnalysisBody, type ModelRef } from './api-types.js';
 import { ApiError } from './errors.js';
 import { analysisSchema } from './schemas.js';
 import { AbortedWhileWaiting, type WorkQueue } from './work-queue.js';
@@ -22,11 +23,6 @@ declare module 'fastify' {
   }
 }
 
-export interface ModelRef {
-  name: string;
-  version: string;
-}
-
 export interface AnalyzeRouteOptions {
   segmenter: Predictor;
   classifier: Predictor;
@@ -36,40 +32,29 @@ export interface AnalyzeRouteOptions {
   requestTimeoutMs: number;
 }
 
-export interface AnalysisBody {
-  notice: string;
-  width: number;
-  height: number;
-  probabilities: Record<string, number>;
-  top: { label: string; probability: number };
-  lesionAreaFraction: number;
-  bbox: { x: number; y: number; width: number; height: number } | null;
-  images: { mask: string; overlay: string; roi: string };
-  models: { segmenter: ModelRef; classifier: ModelRef };
-  engine: EngineName;
-  timingsMs: { queue: number; decode: number; segment: number; roi: number; classify: number; encode: number; total: number };
-}
-
 interface Upload {
   bytes: Buffer;
   /** The uploaded file's name, for error messages. */
   name: string;
 }
 
-function acceptedPartType(mimetype: string): boolean {
-  return mimetype.startsWith('image/') || mimetype === 'application/octet-stream';
+async function readMultipart(request: FastifyRequest): Promise<Upload> {
+  try {
+    const part = await request.file();
+    if (!part) throw new ApiError('missing_file', 'the multipart body has no file part: send the image as a file field (e.g. "image")');
+    // The part's own type is not checked: busboy calls an untyped part text/plain, and browsers
+    // label files by extension. The bytes are sniffed when decoding, which is what counts.
+    return { bytes: await part.toBuffer(), name: part.filename || 'upload' };
+  } catch (err) {
+    // Limits and our own refusals carry a code; busboy's parse errors (no boundary, truncated
+    // body...) are plain Errors, and all of them mean the client sent a broken body.
+    if (err instanceof ApiError || (err as { code?: string }).code) throw err;
+    throw new ApiError('bad_request', `malformed multipart/form-data body (${(err as Error).message})`);
+  }
 }
 
 async function readUpload(request: FastifyRequest): Promise<Upload> {
-  if (request.isMultipart()) {
-    const part = await request.file();
-    if (!part) throw new ApiError('missing_file', 'the multipart body has no file part: send the image as a file field (e.g. "image")');
-    const name = part.filename || 'upload';
-    if (part.mimetype && !acceptedPartType(part.mimetype)) {
-      throw new ApiError('unsupported_media_type', `${name}: file type ${part.mimetype} is not an image (send JPEG, PNG, WebP, TIFF or BMP)`);
-    }
-    return { bytes: await part.toBuffer(), name };
-  }
+  if (request.isMultipart()) return readMultipart(request);
   // A raw body: the content-type parser only lets RAW_IMAGE_TYPES through. No body at all reads as 0 bytes.
   return { bytes: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), name: 'upload' };
 }
@@ -80,8 +65,7 @@ async function analyzeUpload(upload: Upload, opts: AnalyzeRouteOptions, queueMs:
   const decodeMs = performance.now() - start;
   const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier });
   const encodeStart = performance.now();
-  const label = `${r.top.label} ${(r.top.probability * 100).toFixed(1)}% — research use only`;
-  const [mask, overlay, roi] = await Promise.all([encodePng(r.mask), renderOverlay(image, r.mask, label), encodePng(r.roi)]);
+  const [mask, overlay, roi] = await Promise.all([encodePng(r.mask), renderOverlay(image, r.mask, overlayLabel(r.top)), encodePng(r.roi)]);
   const encodeMs = performance.now() - encodeStart;
   return {
     notice: RESEARCH_NOTICE,
@@ -108,7 +92,7 @@ async function analyzeUpload(upload: Upload, opts: AnalyzeRouteOptions, queueMs:
 
 /** Aborts when the request's time is up or its client has gone away. */
 function requestSignal(request: FastifyRequest, reply: FastifyReply, requestTimeoutMs: number): { signal: AbortSignal; timedOut: () => boolean } {
-  const remaining = Math.max(0, requestTimeoutMs - (performance.now() - request.admittedAt));
+  const remaining = Math.max(0, Math.round(requestTimeoutMs - (performance.now() - request.admittedAt)));
   const deadline = AbortSignal.timeout(remaining);
   const clientGone = new AbortController();
   reply.raw.once('close', () => {

@@ -5,13 +5,14 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Predictor } from '../pipeline/predictor.js';
-import { registerAnalyzeRoute, RAW_IMAGE_TYPES, type ModelRef } from './analyze-route.js';
-import { ApiError, errorBody, toApiError } from './errors.js';
+import { registerAnalyzeRoute, RAW_IMAGE_TYPES } from './analyze-route.js';
+import type { ModelRef } from './api-types.js';
+import { answerClientError, ApiError, errorBody, toApiError } from './errors.js';
 import { registerModelRoutes } from './model-routes.js';
 import type { ModelInfo } from './models-info.js';
 import { openApiDocument } from './openapi.js';
 import { healthSchema } from './schemas.js';
-import { registerStaticFiles, WEB_BUNDLE_DIR, WEB_DIR, type WebFiles } from './static-files.js';
+import { defaultWebFiles, registerStaticFiles, type WebFiles } from './static-files.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ServerOptions {
@@ -29,7 +30,7 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   /** The two loaded models, as `readModelInfo` describes them. */
   modelsInfo: ModelInfo[];
-  /** Where the page and its browser bundle are (default: the package's `web/` and `web/dist/`). */
+  /** Where the page, its browser bundle and onnxruntime-web are (default: `web/`, `web/dist/`, node_modules). */
   web?: WebFiles;
   logger?: FastifyServerOptions['logger'];
 }
@@ -58,6 +59,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     requestTimeout: opts.requestTimeoutMs,
     // Requests arriving on kept-alive connections while closing get our own 503 (below).
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
   });
 
   let closing = false;
@@ -69,7 +71,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const api = toApiError(err);
+    const api = toApiError(err, request.headers['content-type']);
     if (api.code === 'internal_error') request.log.error({ err }, 'request failed');
     if (api.retryAfterS !== undefined) reply.header('retry-after', String(api.retryAfterS));
     return reply.code(api.statusCode).send(errorBody(api));
@@ -99,8 +101,9 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     registerModelRoutes(scope, opts.modelsInfo);
     scope.get('/healthz', { schema: { response: { 200: healthSchema } } }, async () => ({ status: 'ok', queue: queue.stats() }));
     scope.get('/openapi.json', async () => openapi);
-    const bundled = await registerStaticFiles(scope, opts.web ?? { webDir: WEB_DIR, bundleDir: WEB_BUNDLE_DIR });
-    if (!bundled) scope.log.warn('the browser bundle (web/dist/app.js) is missing: build it with scripts/build-web.ts');
+    const found = await registerStaticFiles(scope, opts.web ?? defaultWebFiles());
+    if (!found.bundle) scope.log.warn('the browser bundle (web/dist/app.js) is missing: build it with scripts/build-web.ts');
+    if (!found.ort) scope.log.warn('onnxruntime-web is not installed: the web page\'s private mode will not work');
   });
   return app;
 }

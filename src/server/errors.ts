@@ -2,22 +2,10 @@
  * Every error the API answers with has the body `{ error: { code, message } }` and a status from a
  * fixed list. Bad input is always a 4xx: only a fault of the server itself gives a 500.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ImageDecodeError } from '../image/decode.js';
-
-export const ERROR_CODES = {
-  bad_request: 400,
-  invalid_image: 400,
-  missing_file: 400,
-  not_found: 404,
-  upload_too_large: 413,
-  unsupported_media_type: 415,
-  too_many_pixels: 422,
-  queue_full: 429,
-  timeout: 503,
-  shutting_down: 503,
-  internal_error: 500,
-} as const;
-export type ErrorCode = keyof typeof ERROR_CODES;
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from './api-types.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -31,10 +19,6 @@ export class ApiError extends Error {
     super(message);
     this.statusCode = ERROR_CODES[code];
   }
-}
-
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
 }
 
 /**
@@ -59,12 +43,15 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
 };
 
-/** Turn anything thrown while handling a request into the ApiError to answer with. */
-export function toApiError(err: unknown): ApiError {
+const ACCEPTED = 'send a JPEG, PNG, WebP, TIFF or BMP file as the body (Content-Type image/... or application/octet-stream) or as multipart/form-data';
+
+/** Turn anything thrown while handling a request into the ApiError to answer with; `contentType` is the request's. */
+export function toApiError(err: unknown, contentType?: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ImageDecodeError) return fromDecodeError(err);
   const e = err as { code?: string; statusCode?: number; message?: string };
   const known = e.code ? FRAMEWORK_CODES[e.code] : undefined;
+  if (known === 'unsupported_media_type') return new ApiError(known, `Content-Type ${contentType ? `"${contentType}"` : '(none)'} is not accepted: ${ACCEPTED}`);
   if (known) return new ApiError(known, e.message ?? known);
   // Other client-side failures (malformed multipart, bad Content-Length, aborted upload...).
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
@@ -75,4 +62,24 @@ export function toApiError(err: unknown): ApiError {
 
 export function errorBody(err: ApiError): ErrorBody {
   return { error: { code: err.code, message: err.message } };
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (malformed, headers too large, too
+ * slow to arrive) get the same JSON error body, written straight to the socket.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const api =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new ApiError('request_timeout', 'the request took too long to arrive')
+    : err.code === 'HPE_HEADER_OVERFLOW' ? new ApiError('headers_too_large', 'the request headers are too large')
+    : new ApiError('bad_request', `malformed HTTP request (${err.code ?? err.message})`);
+  const body = JSON.stringify(errorBody(api));
+  socket.end(
+    `HTTP/1.1 ${api.statusCode} ${STATUS_CODES[api.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,7 +1,11 @@
 /** `GET /v1/models` (what is loaded) and `GET /v1/models/{kind}/{file}` (the files, for the browser's private mode). */
+import { access } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { exportOnnx } from '../engine/index.js';
+import { loadModel } from '../models/io.js';
+import { ONNX_FILE } from '../pipeline/predictor.js';
 import { ApiError } from './errors.js';
 import type { ModelFileName, ModelInfo } from './models-info.js';
 import { modelsSchema } from './schemas.js';
@@ -13,18 +17,40 @@ const FILE_TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
 };
 
+/** The ONNX model of a directory that has only the TF.js one: exported once, on first request, then kept. */
+function onnxExporter(info: ModelInfo): () => Promise<Uint8Array> {
+  let exported: Promise<Uint8Array> | undefined;
+  return () => {
+    if (!exported) {
+      exported = loadModel(info.dir).then(({ model }) => {
+        try {
+          return exportOnnx(model);
+        } finally {
+          model.dispose();
+        }
+      });
+      // A failed export is tried again on the next request rather than remembered.
+      exported.catch(() => (exported = undefined));
+    }
+    return exported;
+  };
+}
+
 export function registerModelRoutes(app: FastifyInstance, modelsInfo: ModelInfo[]): void {
   const listing = { models: modelsInfo.map(({ dir: _dir, ...visible }) => visible) };
   app.get('/v1/models', { schema: { response: { 200: modelsSchema } } }, async () => listing);
 
+  const exporters = new Map(modelsInfo.map((info) => [info, onnxExporter(info)]));
   app.get<{ Params: { kind: string; file: string } }>('/v1/models/:kind/:file', async (request, reply) => {
     const { kind, file } = request.params;
     const info = modelsInfo.find((m) => m.kind === kind);
     if (!info || !info.files.includes(file as ModelFileName)) throw new ApiError('not_found', `no file ${file} for a ${kind} model`);
     // The version is a hash of the model's files, so it is a strong validator for every one of them.
     const etag = `"${info.version}"`;
-    reply.header('etag', etag).header('cache-control', 'no-cache');
+    reply.header('etag', etag).header('cache-control', 'no-cache').header('content-type', FILE_TYPES[path.extname(file)]!);
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.header('content-type', FILE_TYPES[path.extname(file)]!).send(createReadStream(path.join(info.dir, file)));
+    const onDisk = path.join(info.dir, file);
+    if (file === ONNX_FILE && !(await access(onDisk).then(() => true, () => false))) return reply.send(Buffer.from(await exporters.get(info)!()));
+    return reply.send(createReadStream(onDisk));
   });
 }

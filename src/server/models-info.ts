@@ -27,7 +27,10 @@ export interface ModelInfo {
   card: string | null;
   /** Where the files live (not sent to clients). */
   dir: string;
-  /** The downloadable files present in `dir`. */
+  /**
+   * The files that `GET /v1/models/{kind}/{file}` serves: those present in `dir`, plus
+   * `model.onnx` when only the TF.js model is there (the server exports it on first request).
+   */
   files: ModelFileName[];
 }
 
@@ -47,17 +50,17 @@ async function hashFiles(files: string[]): Promise<string> {
 /** Read the config, model card and version of the model in `dir`. */
 export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const config = await readModelConfig(dir);
-  const files: ModelFileName[] = [];
-  for (const name of DOWNLOADABLE_MODEL_FILES) if (await exists(path.join(dir, name))) files.push(name);
-  const cardPath = path.join(dir, MODEL_CARD_FILE);
-  const card = files.includes(MODEL_CARD_FILE) ? await readFile(cardPath, 'utf8') : null;
+  const present: ModelFileName[] = [];
+  for (const name of DOWNLOADABLE_MODEL_FILES) if (await exists(path.join(dir, name))) present.push(name);
+  const card = present.includes(MODEL_CARD_FILE) ? await readFile(path.join(dir, MODEL_CARD_FILE), 'utf8') : null;
+  const exportable = present.includes(TOPOLOGY_FILE) && !present.includes(ONNX_FILE);
   return {
     kind: config.kind,
     name: config.name,
-    version: await hashFiles(files.map((f) => path.join(dir, f))),
+    version: await hashFiles(present.map((f) => path.join(dir, f))),
     config,
     card,
     dir,
-    files,
+    files: exportable ? [...present, ONNX_FILE] : present,
   };
 }

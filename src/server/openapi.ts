@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 description served at `GET /openapi.json`. */
 import { DERMKIT_VERSION } from '../version.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
+import { RAW_IMAGE_TYPES } from './analyze-route.js';
 import { analysisSchema, errorSchema, healthSchema, modelsSchema } from './schemas.js';
 
 export interface OpenApiLimits {
@@ -8,8 +9,6 @@ export interface OpenApiLimits {
   maxPixels: number;
   requestTimeoutMs: number;
 }
-
-const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/bmp', 'application/octet-stream'] as const;
 
 function errorResponse(description: string, retryAfter = false) {
   return {
@@ -54,7 +53,7 @@ export function openApiDocument(limits: OpenApiLimits): object {
           },
           responses: {
             200: { description: 'Analysis result', content: { 'application/json': { schema: { $ref: '#/components/schemas/Analysis' } } } },
-            400: errorResponse('Not an image, a corrupt or empty file, or a multipart body without a file (invalid_image, missing_file, bad_request).'),
+            400: errorResponse('Not an image, a corrupt or empty file (invalid_image), a multipart body without a file (missing_file) or a malformed request (bad_request).'),
             413: errorResponse('Upload larger than the byte limit (upload_too_large).'),
             415: errorResponse('Content-Type or image format not accepted (unsupported_media_type).'),
             422: errorResponse('Image has more pixels than the limit, refused from its header before decoding (too_many_pixels).'),

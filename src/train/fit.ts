@@ -37,6 +37,8 @@ export interface FitOptions {
   runOptions: Record<string, unknown>;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number; imagesPerSecond: number }) => void;
   onEpoch?: (record: EpochRecord) => void;
+  /** Called after a mid-epoch checkpoint is on disk (epoch is 1-based). */
+  onCheckpoint?: (info: { epoch: number; step: number; dir: string }) => void;
 }
 
 export interface EpochRecord {
@@ -110,7 +112,10 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
         const seconds = (performance.now() - epochStart) / 1000;
         state.wallSeconds = wallAtStart + seconds;
         opts.onStep?.({ epoch: state.epoch, step, steps: opts.train.stepsPerEpoch, loss, imagesPerSecond: images / seconds });
-        if (opts.checkpointEvery && step % opts.checkpointEvery === 0 && step < opts.train.stepsPerEpoch) await checkpoint(LAST_DIR);
+        if (opts.checkpointEvery && step % opts.checkpointEvery === 0 && step < opts.train.stepsPerEpoch) {
+          await checkpoint(LAST_DIR);
+          opts.onCheckpoint?.({ epoch: state.epoch + 1, step, dir: path.join(opts.out, LAST_DIR) });
+        }
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
       await trainer.writeBack();

@@ -2,7 +2,7 @@
  * `dermkit train seg|cls`: open a dataset, make (or reuse) a grouped split, build the model
  * (or resume it), stream augmented batches, and fit with the paper's protocol by default.
  */
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openDataset } from '../data/open.js';
 import { applySplit, readSplit, splitItems, splitItemsOf, writeSplit, type Split } from '../data/split.js';
@@ -52,8 +52,15 @@ export interface TrainRunOptions {
   init?: string;
   /** ImageNet weights (TF.js layers format, Keras names) to initialise the encoder with. */
   pretrained?: string;
+  /**
+   * Batch-norm momentum for this run. Keras's 0.99/0.999 makes the moving statistics lag far
+   * behind fine-tuned weights in a short run, so validation (inference mode) looks much worse
+   * than training; 0.9 adapts within an epoch.
+   */
+  bnMomentum?: number;
   onStep?: FitOptions['onStep'];
   onEpoch?: FitOptions['onEpoch'];
+  onCheckpoint?: FitOptions['onCheckpoint'];
   log?: (line: string) => void;
 }
 
@@ -69,6 +76,13 @@ function balancedClassWeights(samples: readonly ClsSample[], classes: readonly s
   return counts.map((n) => (n > 0 ? samples.length / (present * n) : 0));
 }
 
+function setBatchNormMomentum(m: DermkitModel, momentum: number): void {
+  if (!(momentum > 0 && momentum < 1)) throw new Error(`batch-norm momentum must be between 0 and 1, got ${momentum}`);
+  for (const layer of m.model.layers) {
+    if (layer.getClassName() === 'BatchNormalization') (layer as unknown as { momentum: number }).momentum = momentum;
+  }
+}
+
 async function exists(p: string): Promise<boolean> {
   return access(p).then(() => true, () => false);
 }
@@ -80,9 +94,10 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   const resume = o.resume && (await exists(lastDir)) ? await loadCheckpoint(lastDir) : undefined;
   if (o.resume && !resume) log(`no checkpoint in ${lastDir}: starting a new run`);
   // A resumed run continues with the options it started with, whatever the command line says now.
-  const opts = resume ? { ...o, ...(resume.state.options as Partial<TrainRunOptions>), resume: true, onStep: o.onStep, onEpoch: o.onEpoch, log: o.log } : o;
+  const opts = resume ? { ...o, ...(resume.state.options as Partial<TrainRunOptions>), resume: true, onStep: o.onStep, onEpoch: o.onEpoch, onCheckpoint: o.onCheckpoint, log: o.log } : o;
   const seed = opts.seed ?? 1;
 
+  await mkdir(opts.out, { recursive: true });
   const dataset = await openDataset(opts.data, opts.task);
   log(`${dataset.samples.length} samples (${dataset.format}) in ${dataset.root}`);
   const splitFile = opts.split ?? path.join(opts.out, 'split.json');
@@ -109,6 +124,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
       model.config.provenance.initialisation = `encoder from ${path.basename(opts.pretrained)} (ImageNet)`;
     }
   }
+  if (opts.bnMomentum !== undefined) setBatchNormMomentum(model, opts.bnMomentum);
   const p = model.config.preprocessing;
   const classes = model.config.classes ?? [...HAM_CLASSES];
   let train = parts.train;
@@ -139,7 +155,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
     classWeights: opts.task === 'cls' && opts.classWeights === 'balanced' ? balancedClassWeights(train as ClsSample[], classes) : undefined,
     resume: resume ? { optimizer: resume.optimizer, state: resume.state } : undefined,
     runOptions: Object.fromEntries(Object.entries(opts).filter(([, v]) => typeof v !== 'function')),
-    onStep: opts.onStep, onEpoch: opts.onEpoch,
+    onStep: opts.onStep, onEpoch: opts.onEpoch, onCheckpoint: opts.onCheckpoint,
   });
   return { history, out: opts.out, split };
 }

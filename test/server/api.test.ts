@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeImage } from '../../src/image/decode.js';
+import { decodeImage, decodeMask } from '../../src/image/decode.js';
 import { analyze, RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
-import type { AnalysisBody } from '../../src/server/analyze-route.js';
-import type { ErrorBody } from '../../src/server/errors.js';
+import type { AnalysisBody, ErrorBody } from '../../src/server/api-types.js';
 import { HAM_CLASSES } from '../../src/models/config.js';
 import { lesionPng, MODEL_CARD_TEXT, startServer, TEST_LIMITS, tinyModels, withClaimedSize, type RunningServer, type TinyModels } from './fixtures.js';
 
@@ -54,7 +53,7 @@ describe('POST /v1/analyze with a good image', () => {
     assert.equal(body.top.probability, Math.max(...Object.values(body.probabilities)));
     assert.equal(body.probabilities[body.top.label], body.top.probability);
     assert.deepEqual(body.models.segmenter, { name: models.modelsInfo[0]!.name, version: models.modelsInfo[0]!.version });
-    assert.equal(body.engine, 'tfjs');
+    assert.equal(body.engine, 'onnx');
     for (const key of ['queue', 'decode', 'segment', 'roi', 'classify', 'encode', 'total'] as const) assert.ok(body.timingsMs[key] >= 0, key);
 
     // The same numbers as the library gives for the same image.
@@ -67,8 +66,10 @@ describe('POST /v1/analyze with a good image', () => {
   it('returns the mask, overlay and ROI as base64 PNGs consistent with the numbers', async () => {
     const res = await postRaw(await lesionPng(96, 72), 'image/png');
     const body = (await res.json()) as AnalysisBody;
-    const mask = await sharp(Buffer.from(body.images.mask, 'base64')).raw().toBuffer({ resolveWithObject: true });
-    assert.deepEqual([mask.info.format, mask.info.width, mask.info.height, mask.info.channels], ['png', 96, 72, 1]);
+    const maskPng = Buffer.from(body.images.mask, 'base64');
+    const maskInfo = await sharp(maskPng).metadata();
+    assert.deepEqual([maskInfo.format, maskInfo.width, maskInfo.height, maskInfo.channels], ['png', 96, 72, 1]);
+    const mask = await decodeMask(maskPng);
     assert.ok(mask.data.every((v) => v === 0 || v === 255), 'mask is binary');
     const foreground = mask.data.filter((v) => v === 255).length;
     assert.equal(foreground / (96 * 72), body.lesionAreaFraction);
@@ -90,14 +91,14 @@ describe('POST /v1/analyze with a good image', () => {
     if (body.bbox) assert.ok(roi.width! >= body.bbox.width && roi.height! >= body.bbox.height);
   });
 
-  it('accepts a multipart upload and a JPEG sent as application/octet-stream', async () => {
-    const png = await lesionPng(80, 80);
-    const viaForm = await postForm(png, 'image/png');
-    assert.equal(viaForm.status, 200);
-    const jpeg = await sharp(png).jpeg().toBuffer();
-    const viaOctets = await postRaw(jpeg, 'application/octet-stream');
+  it('accepts a multipart upload, a JPEG sent as application/octet-stream, WebP, TIFF and BMP', async () => {
+    const png = await lesionPng(80, 60);
+    assert.equal((await postForm(png, 'image/png')).status, 200);
+    const viaOctets = await postRaw(await sharp(png).jpeg().toBuffer(), 'application/octet-stream');
     assert.equal(viaOctets.status, 200);
     assert.equal(((await viaOctets.json()) as AnalysisBody).width, 80);
+    assert.equal((await postRaw(await sharp(png).webp().toBuffer(), 'image/webp')).status, 200);
+    assert.equal((await postRaw(await sharp(png).tiff().toBuffer(), 'image/tiff')).status, 200);
   });
 });
 
@@ -107,6 +108,9 @@ describe('POST /v1/analyze with bad input', () => {
     assert.match(body.error.message, /not an image/);
     const viaForm = await expectError(await postForm(Buffer.from('plain words'), 'image/jpeg', 'holiday.jpg'), 400, 'invalid_image');
     assert.match(viaForm.error.message, /^holiday\.jpg: /);
+    // A file part's declared type does not matter, its bytes do.
+    await expectError(await postForm(Buffer.from('some notes'), 'text/plain', 'notes.txt'), 400, 'invalid_image');
+    assert.equal((await postForm(await lesionPng(16, 16), 'text/plain', 'mislabelled.txt')).status, 200);
   });
 
   it('answers 400 for a truncated (corrupt) PNG', async () => {
@@ -121,16 +125,21 @@ describe('POST /v1/analyze with bad input', () => {
     await expectError(await postForm(new Uint8Array(0), 'image/png'), 400, 'invalid_image');
   });
 
-  it('answers 400 for a multipart body without a file', async () => {
+  it('answers 400 for a multipart body without a file, or a broken one', async () => {
     const form = new FormData();
     form.append('note', 'no image here');
     await expectError(await fetch(`${server.url}/v1/analyze`, { method: 'POST', body: form }), 400, 'missing_file');
+    await expectError(await postRaw(await lesionPng(16, 16), 'multipart/form-data'), 400, 'bad_request');
+    const truncated = Buffer.from('--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\n\x89PNG');
+    await expectError(await postRaw(truncated, 'multipart/form-data; boundary=xyz'), 400, 'bad_request');
   });
 
   it('answers 422 for a header claiming huge dimensions, before decoding any pixels', async () => {
     const bomb = withClaimedSize(await lesionPng(8, 8), 50_000, 50_000);
     const body = await expectError(await postRaw(bomb, 'image/png'), 422, 'too_many_pixels');
     assert.match(body.error.message, /50000x50000/);
+    // Over the limit by a little, as a multipart upload.
+    await expectError(await postForm(withClaimedSize(await lesionPng(8, 8), 2001, 2000), 'image/png'), 422, 'too_many_pixels');
   });
 
   it('answers 413 for uploads over the byte limit, raw or multipart', async () => {
@@ -139,12 +148,13 @@ describe('POST /v1/analyze with bad input', () => {
     await expectError(await postForm(big, 'image/png'), 413, 'upload_too_large');
   });
 
-  it('answers 415 for a wrong content type, raw or multipart', async () => {
+  it('answers 415 for a wrong request content type', async () => {
     const png = await lesionPng(16, 16);
     await expectError(await postRaw(png, 'text/plain'), 415, 'unsupported_media_type');
     await expectError(await postRaw(Buffer.from('{"image":"x"}'), 'application/json'), 415, 'unsupported_media_type');
     await expectError(await postRaw(png, 'image/gif'), 415, 'unsupported_media_type');
-    await expectError(await postForm(png, 'text/plain', 'notes.txt'), 415, 'unsupported_media_type');
+    const untyped = await expectError(await fetch(`${server.url}/v1/analyze`, { method: 'POST', body: png }), 415, 'unsupported_media_type');
+    assert.match(untyped.error.message, /multipart\/form-data/, 'the message says what to send instead');
   });
 
   it('answers 415 for a real image in a format the cascade does not read', async () => {

@@ -1,14 +1,16 @@
 /** Tiny untrained models, a running server and test images for the server and web tests. Not a test file itself. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { encodePng } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
+import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig } from '../../src/models/config.js';
 import { saveModel } from '../../src/models/io.js';
-import { createClassifier, createSegmenter } from '../../src/models/registry.js';
-import { loadPredictor, type Predictor } from '../../src/pipeline/predictor.js';
+import { createSegmenter, type DermkitModel } from '../../src/models/registry.js';
+import { tf } from '../../src/models/tf.js';
+import { loadPredictor, type EngineName, type Predictor } from '../../src/pipeline/predictor.js';
 import { buildServer, type ServerOptions } from '../../src/server/app.js';
 import { readModelInfo, type ModelInfo } from '../../src/server/models-info.js';
 
@@ -24,20 +26,50 @@ export interface TinyModels {
   dispose(): Promise<void>;
 }
 
-/** An untrained 64 px U-Net (MobileNetV2 encoder, alpha 0.35) and classifier, saved and loaded with the TF.js engine. */
-export async function tinyModels(): Promise<TinyModels> {
+/**
+ * A small 7-class classifier (conv, global average pooling, dense softmax) with seeded weights.
+ * An untrained registry classifier would do for shape, but its deep encoder shrinks every input
+ * to ~1e-10 features, so it answers exactly 1/7 for any image: no use for checking that two
+ * preprocessing paths agree, or for seeing a bar chart.
+ */
+function tinyClassifier(): DermkitModel {
+  const input = tf.input({ shape: [64, 64, 3] });
+  const features = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input);
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(features);
+  const output = tf.layers.dense({ units: HAM_CLASSES.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(pooled);
+  const model = tf.model({ inputs: input, outputs: output as tf.SymbolicTensor });
+  const p = PREPROCESSING_PRESETS.tf;
+  const config: ModelConfig = {
+    format: 'dermkit-model/1',
+    kind: 'classifier',
+    name: 'classifier-tiny-test',
+    arch: 'conv-gap-dense',
+    encoder: 'none',
+    preprocessing: { inputSize: 64, resizeMode: 'stretch', channelOrder: p.channelOrder, scale: p.scale, mean: [...p.mean], std: [...p.std] },
+    classes: [...HAM_CLASSES],
+    provenance: { createdAt: '2026-01-01T00:00:00.000Z', dermkitVersion: 'test', initialisation: 'seeded random' },
+  };
+  return { model, config };
+}
+
+/**
+ * An untrained 64 px U-Net (MobileNetV2 encoder, alpha 0.35) from the registry and a tiny
+ * classifier, saved as TF.js models and loaded with the ONNX engine (the server's default, and
+ * 20x faster than TF.js here).
+ */
+export async function tinyModels(engine: EngineName = 'onnx'): Promise<TinyModels> {
   const root = await mkdtemp(path.join(tmpdir(), 'dermkit-server-'));
   const segDir = path.join(root, 'segmenter');
   const clsDir = path.join(root, 'classifier');
   const seg = createSegmenter({ arch: 'unet', encoder: 'mobilenetv2', inputSize: 64, alpha: 0.35 });
-  const cls = createClassifier({ encoder: 'mobilenetv2', inputSize: 64, alpha: 0.35 });
+  const cls = tinyClassifier();
   await saveModel(segDir, seg);
   await saveModel(clsDir, cls, { 'MODEL_CARD.md': MODEL_CARD_TEXT });
   seg.model.dispose();
   cls.model.dispose();
   const [segmenter, classifier, segInfo, clsInfo] = await Promise.all([
-    loadPredictor(segDir, 'tfjs'),
-    loadPredictor(clsDir, 'tfjs'),
+    loadPredictor(segDir, engine),
+    loadPredictor(clsDir, engine),
     readModelInfo(segDir),
     readModelInfo(clsDir),
   ]);
@@ -119,10 +151,4 @@ export function withClaimedSize(png: Buffer, width: number, height: number): Buf
   out.writeUInt32BE(height, 20);
   out.writeUInt32BE(crc32(out.subarray(12, 12 + 4 + 13)), 12 + 4 + 13);
   return out;
-}
-
-export async function writeTemp(dir: string, name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(dir, name);
-  await writeFile(file, bytes);
-  return file;
 }

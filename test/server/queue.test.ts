@@ -1,8 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ErrorBody } from '../../src/server/errors.js';
+import type { ErrorBody } from '../../src/server/api-types.js';
 import { AbortedWhileWaiting, WorkQueue } from '../../src/server/work-queue.js';
 import { gatedPredictor, lesionPng, startServer, tinyModels, type TinyModels } from './fixtures.js';
+
+/** Poll `condition` every 10 ms; fail after 5 s. */
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('WorkQueue', () => {
   const never = new AbortController().signal;
@@ -94,7 +103,7 @@ describe('the analysis queue over HTTP', () => {
       // The refused ones answer while the admitted ones are still held at the gate.
       const settled: Response[] = [];
       for (const r of requests) r.then((res) => settled.push(res));
-      while (settled.length < 7) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor(() => settled.length >= 7, 'seven refusals');
       for (const res of settled) {
         assert.equal(res.status, 429);
         assert.ok(Number(res.headers.get('retry-after')) >= 1);
@@ -127,12 +136,10 @@ describe('the analysis queue over HTTP', () => {
       const held = (await (await fetch(`${server.url}/healthz`)).json()) as { queue: { admitted: number; running: number; waiting: number } };
       assert.deepEqual([held.queue.admitted, held.queue.running, held.queue.waiting], [0, 1, 0]);
       gated.open();
-      let running = 1;
-      for (let tries = 0; running > 0 && tries < 500; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        running = ((await (await fetch(`${server.url}/healthz`)).json()) as { queue: { running: number } }).queue.running;
-      }
-      assert.equal(running, 0, 'the abandoned work finished and gave its worker back');
+      await waitFor(async () => {
+        const health = (await (await fetch(`${server.url}/healthz`)).json()) as { queue: { running: number } };
+        return health.queue.running === 0;
+      }, 'the abandoned work to finish and give its worker back');
     } finally {
       gated.open();
       await server.close();

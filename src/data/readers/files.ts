@@ -49,7 +49,7 @@ export async function indexImages(
 }
 
 /** The first line of a text file (for telling CSV layouts apart by header), BOM removed. */
-export async function readFirstLine(file: string): Promise<string> {
+async function readFirstLine(file: string): Promise<string> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(4096);

@@ -137,7 +137,7 @@ export const RECIPES: Record<HamClass, LesionRecipe> = {
       return scale(mix(c, [50, 32, 28], net), tr.tone * (0.9 + 0.2 * s.fine));
     },
     decorate(canvas, g, clip, rng) {
-      dots(canvas, g, clip, rng, rng.int(10, 30), 0.015, 0.055, [[40, 26, 26], [70, 40, 34], [88, 84, 104]], 0.85, 0.55, 1);
+      dots(canvas, g, clip, rng, rng.int(10, 30), 0.012, 0.035, [[40, 26, 26], [70, 40, 34], [88, 84, 104]], 0.85, 0.55, 1);
       // peppering: fine grey-blue granules
       dots(canvas, g, clip, rng, rng.int(20, 60), 0.006, 0.012, [[110, 110, 130]], 0.6, 0.2, 0.9);
       // streaks (pseudopods) radiating at the border
@@ -146,7 +146,7 @@ export const RECIPES: Record<HamClass, LesionRecipe> = {
         const theta = rng.uniform(-Math.PI, Math.PI);
         const start = pointAt(g, 0.82, theta);
         const end = pointAt(g, 1.02, theta + rng.normal(0, 0.03));
-        canvas.stroke([start, end], Math.max(1, g.radius * 0.02), [60, 36, 30], 0.6, clip);
+        canvas.stroke([start, end], Math.max(1, g.radius * 0.018), [60, 36, 30], 0.45, clip);
       }
     },
   },
@@ -156,7 +156,7 @@ export const RECIPES: Record<HamClass, LesionRecipe> = {
     maxHarmonic: 5,
     elongation: [1, 1.5],
     softness: [0.15, 0.3],
-    opacity: 0.72,
+    opacity: 0.8,
     colour(_p, s, tr) {
       const c = mix([228, 150, 158], [246, 214, 212], smoothstep(0.3, 0.8, s.coarse));
       return scale(mix(c, [252, 242, 242], smoothstep(0.72, 0.85, s.fine) * 0.7), tr.tone);
@@ -204,7 +204,7 @@ export const RECIPES: Record<HamClass, LesionRecipe> = {
     softness: [0.25, 0.4],
     opacity: 0.9,
     colour(p, s, tr) {
-      const ring = mix([172, 120, 92], [196, 150, 128], smoothstep(0.6, 1, p.t));
+      const ring = mix([156, 102, 76], [186, 136, 112], smoothstep(0.6, 1, p.t));
       const c = mix(ring, [140, 92, 70], network(p, s, 8, tr.seed + 5) * 0.4);
       const centre = 1 - smoothstep(0.25, 0.5, p.t + (s.coarse - 0.5) * 0.35);
       return scale(mix(c, [240, 226, 224], centre * 0.95), tr.tone);
@@ -237,7 +237,7 @@ export const RECIPES: Record<HamClass, LesionRecipe> = {
     softness: [0.3, 0.45],
     opacity: 0.88,
     colour(p, s, tr) {
-      const c = mix([214, 116, 112], [188, 84, 86], s.coarse);
+      const c = mix([206, 98, 98], [176, 70, 76], s.coarse);
       const scaleAmount = smoothstep(0.56, 0.7, fbm(p.u * 2.5 + 3, p.v * 2.5 - 5, tr.seed + 41, 4));
       return scale(mix(c, [242, 232, 212], scaleAmount * 0.85), tr.tone);
     },

@@ -4,11 +4,6 @@ import { float } from '../onnx/model.js';
 
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'leakyrelu' | 'prelu' | 'sigmoid';
 
-/** True when the activation acts element by element with no weights, so it may run in any layout. */
-export function isLayoutFree(activation: FusedActivation | undefined): boolean {
-  return activation !== 'prelu';
-}
-
 export function applyActivation(
   g: GraphBuilder,
   x: string,

@@ -1,18 +1,20 @@
 /**
- * Convolutions and their gradients. TF.js is NHWC with HWIO filters; ONNX Conv is NCHW with
- * OIHW weights, so each lowering transposes in and out (the layout pass cancels the pairs
- * between consecutive convolutions and element-wise ops).
+ * Convolutions and their gradients, computed in NCHW (results are NCHW; see Layout). TF.js
+ * filters are HWIO, ONNX weights OIHW.
  *
- * - forward: Conv (depthwise = Conv with group = channels)
- * - input gradient: ConvTranspose with pads / output_padding chosen to land on the input size
- * - filter gradient: for each filter tap, a strided Slice of the padded input, then a Gemm
- *   (dense) or Mul + ReduceSum (depthwise) against dy; taps are concatenated into HWIO.
+ * - forward: Conv (depthwise = Conv with group = channels), bias and activation fused
+ * - input gradient: stride 1: Conv of dy with the flipped filter (ORT's fast conv paths);
+ *   otherwise ConvTranspose with pads / output_padding chosen to land on the input size
+ * - dense filter gradient: per filter tap, a strided Slice of x, then a batched MatMul with dy
+ *   summed over the batch; taps are concatenated into HWIO
+ * - depthwise filter gradient: one grouped Conv with a group per (image, channel) plane whose
+ *   "kernel" is dy, summed over the batch
  */
 import { tf } from '../../models/tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ValueMeta } from '../trace/program.js';
-import { applyActivation, type FusedActivation, isLayoutFree } from './activation.js';
-import { type AnyKernelLowering, kernel, meta, NCHW_TO_NHWC, NHWC_TO_NCHW, type Operand, required } from './types.js';
+import { applyActivation, type FusedActivation } from './activation.js';
+import { type AnyKernelLowering, inLayout, kernel, meta, type Operand, required } from './types.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Pair = number | [number, number];
@@ -64,6 +66,12 @@ function onnxWeight(g: GraphBuilder, filter: Operand, depthwise: boolean): strin
   return m === 1 ? cmhw : g.op('Reshape', [cmhw, g.int64s([c * m, 1, kh, kw])]);
 }
 
+/** Reverse the two spatial axes of an OIHW weight (for correlation <-> convolution). */
+function flipped(g: GraphBuilder, weight: string): string {
+  const minusOnes = g.int64s([-1, -1]);
+  return g.op('Slice', [weight, minusOnes, g.int64s([-Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]), g.int64s([2, 3]), minusOnes]);
+}
+
 function convForward(name: string, depthwise: boolean, fused: boolean): AnyKernelLowering {
   return kernel<FusedConvAttrs>({
     infer: (inputs, attrs) => {
@@ -75,19 +83,16 @@ function convForward(name: string, depthwise: boolean, fused: boolean): AnyKerne
       const filter = required(inputs, 'filter', name);
       const info = convInfo(name, shape4(x), shape4(filter), attrs, depthwise);
       const bias = fused ? inputs['bias'] : undefined;
-      const activation = fused ? attrs.activation : undefined;
       const biasInConv = bias !== undefined && bias.shape.length === 1 && bias.shape[0] === info.outChannels;
-      const convInputs = [g.op('Transpose', [x.value], { perm: NHWC_TO_NCHW }), onnxWeight(g, filter, depthwise)];
+      const convInputs = [x.as('nchw'), onnxWeight(g, filter, depthwise)];
       if (biasInConv) convInputs.push(bias.value);
       let y = g.op('Conv', convInputs, convAttributes(info, depthwise ? info.inChannels : 1));
-      // Element-wise activations run before the transpose back so ORT can fuse them into Conv.
-      const earlyActivation = biasInConv || bias === undefined ? isLayoutFree(activation) : false;
-      const activationOptions = { leakyreluAlpha: attrs.leakyreluAlpha, preluWeights: inputs['preluActivationWeights']?.value };
-      if (earlyActivation) y = applyActivation(g, y, activation, activationOptions);
-      y = g.op('Transpose', [y], { perm: NCHW_TO_NHWC });
-      if (bias !== undefined && !biasInConv) y = g.op('Add', [y, bias.value]);
-      if (!earlyActivation) y = applyActivation(g, y, activation, activationOptions);
-      return [y];
+      if (bias !== undefined && !biasInConv) y = g.op('Add', [y, bias.as('nchw')]);
+      if (fused) {
+        const preluWeights = inputs['preluActivationWeights']?.as('nchw');
+        y = applyActivation(g, y, attrs.activation, { leakyreluAlpha: attrs.leakyreluAlpha, preluWeights });
+      }
+      return [inLayout(y, 'nchw')];
     },
   });
 }
@@ -99,12 +104,32 @@ function backpropInput(name: string, depthwise: boolean): AnyKernelLowering {
       const dy = required(inputs, 'dy', name);
       const filter = required(inputs, 'filter', name);
       const info = convInfo(name, attrs.inputShape, shape4(filter), attrs, depthwise);
-      return [emitConvTranspose(g, dy.value, onnxWeight(g, filter, depthwise), info, depthwise ? info.inChannels : 1)];
+      const group = depthwise ? info.inChannels : 1;
+      if (info.strideHeight === 1 && info.strideWidth === 1) {
+        // HWIO -> (in, out, kh, kw), i.e. the OIHW weight of the conv that maps dy back to x.
+        const weight = flipped(g, g.op('Transpose', [filter.value], { perm: [2, 3, 0, 1] }));
+        return [inLayout(emitFlippedConv(g, dy.as('nchw'), weight, info, group), 'nchw')];
+      }
+      return [inLayout(emitConvTranspose(g, dy.as('nchw'), onnxWeight(g, filter, depthwise), info, group), 'nchw')];
     },
   });
 }
 
-/** dy (NHWC) -> gradient w.r.t. the convolution input (NHWC), given the forward geometry. */
+/** Input gradient of a stride-1 convolution: dy correlated with the flipped filter. */
+function emitFlippedConv(g: GraphBuilder, dy: string, weight: string, info: ConvInfo, group: number): string {
+  const reachHeight = (info.filterHeight - 1) * info.dilationHeight;
+  const reachWidth = (info.filterWidth - 1) * info.dilationWidth;
+  const top = reachHeight - info.padInfo.top;
+  const left = reachWidth - info.padInfo.left;
+  return g.op('Conv', [dy, weight], {
+    kernel_shape: [info.filterHeight, info.filterWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    pads: [top, left, info.inHeight - info.outHeight - top + reachHeight, info.inWidth - info.outWidth - left + reachWidth],
+    group,
+  });
+}
+
+/** dy (NCHW) -> gradient w.r.t. the convolution input (NCHW), given the forward geometry. */
 export function emitConvTranspose(g: GraphBuilder, dy: string, weight: string, info: ConvInfo, group: number): string {
   const p = info.padInfo;
   const fullHeight = (info.outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
@@ -113,7 +138,7 @@ export function emitConvTranspose(g: GraphBuilder, dy: string, weight: string, i
   // then needs output_padding instead of a bottom/right pad to produce the full input size.
   const bottom = fullHeight - p.top - info.inHeight;
   const right = fullWidth - p.left - info.inWidth;
-  const dx = g.op('ConvTranspose', [g.op('Transpose', [dy], { perm: NHWC_TO_NCHW }), weight], {
+  return g.op('ConvTranspose', [dy, weight], {
     kernel_shape: [info.filterHeight, info.filterWidth],
     strides: [info.strideHeight, info.strideWidth],
     dilations: [info.dilationHeight, info.dilationWidth],
@@ -121,7 +146,6 @@ export function emitConvTranspose(g: GraphBuilder, dy: string, weight: string, i
     output_padding: [Math.max(0, -bottom), Math.max(0, -right)],
     group,
   });
-  return g.op('Transpose', [dx], { perm: NCHW_TO_NHWC });
 }
 
 function backpropFilter(name: string, depthwise: boolean): AnyKernelLowering {
@@ -131,24 +155,23 @@ function backpropFilter(name: string, depthwise: boolean): AnyKernelLowering {
       const x = required(inputs, 'x', name);
       const dy = required(inputs, 'dy', name);
       const info = convInfo(name, shape4(x), attrs.filterShape, attrs, depthwise);
-      return [emitFilterGradient(g, x, dy.value, info, attrs.filterShape, depthwise)];
+      return [depthwise ? emitDepthwiseFilterGradient(g, x, dy, info, attrs.filterShape) : emitFilterGradient(g, x, dy, info, attrs.filterShape)];
     },
   });
 }
 
-function emitFilterGradient(g: GraphBuilder, x: Operand, dy: string, info: ConvInfo, filterShape: Shape4, depthwise: boolean): string {
-  const [kh, kw, c, m] = filterShape;
+function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: ConvInfo, filterShape: Shape4): string {
+  const [kh, kw, c, o] = filterShape;
   const [n, h, w] = shape4(x);
   const p = info.padInfo;
-  const padded = p.top || p.left || p.bottom || p.right
-    ? g.op('Pad', [x.value, g.int64s([0, p.top, p.left, 0, 0, p.bottom, p.right, 0])])
-    : x.value;
+  const xNchw = x.as('nchw');
+  const padded = p.top || p.left || p.bottom || p.right ? g.op('Pad', [xNchw, g.int64s([0, 0, p.top, p.left, 0, 0, p.bottom, p.right])]) : xNchw;
   const paddedHeight = h + p.top + p.bottom;
   const paddedWidth = w + p.left + p.right;
   const { outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const rows = n * outHeight * outWidth;
-  const dyRows = depthwise ? undefined : g.op('Reshape', [dy, g.int64s([rows, m])]);
-  const dyGrouped = depthwise && m > 1 ? g.op('Reshape', [dy, g.int64s([n, outHeight, outWidth, c, m])]) : dy;
+  const positions = outHeight * outWidth;
+  // dy as [N, positions, O]: the right-hand side of x_tap [N, C, positions] @ dy^T.
+  const dyColumns = g.op('Transpose', [g.op('Reshape', [dy.as('nchw'), g.int64s([n, o, positions])])], { perm: [0, 2, 1] });
   const taps: string[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
@@ -159,17 +182,43 @@ function emitFilterGradient(g: GraphBuilder, x: Operand, dy: string, info: ConvI
       const whole = top === 0 && left === 0 && bottom === paddedHeight && right === paddedWidth && strideHeight === 1 && strideWidth === 1;
       const window = whole
         ? padded
-        : g.op('Slice', [padded, g.int64s([top, left]), g.int64s([bottom, right]), g.int64s([1, 2]), g.int64s([strideHeight, strideWidth])]);
-      if (depthwise) {
-        const lhs = m > 1 ? g.op('Reshape', [window, g.int64s([n, outHeight, outWidth, c, 1])]) : window;
-        taps.push(g.op('ReduceSum', [g.op('Mul', [lhs, dyGrouped]), g.int64s([0, 1, 2])], { keepdims: 0 }));
-      } else {
-        taps.push(g.op('Gemm', [g.op('Reshape', [window, g.int64s([rows, c])]), dyRows!], { transA: 1 }));
-      }
+        : g.op('Slice', [padded, g.int64s([top, left]), g.int64s([bottom, right]), g.int64s([2, 3]), g.int64s([strideHeight, strideWidth])]);
+      const perImage = g.op('MatMul', [g.op('Reshape', [window, g.int64s([n, c, positions])]), dyColumns]);
+      taps.push(n === 1 ? g.op('Reshape', [perImage, g.int64s([c, o])]) : g.op('ReduceSum', [perImage, g.int64s([0])], { keepdims: 0 }));
     }
   }
   const stacked = taps.length === 1 ? taps[0]! : g.op('Concat', taps, { axis: 0 });
   return g.op('Reshape', [stacked, g.int64s(filterShape)]);
+}
+
+function emitDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: ConvInfo, filterShape: Shape4): string {
+  const [kh, kw, c, m] = filterShape;
+  const [n, h, w] = shape4(x);
+  const p = info.padInfo;
+  const { outHeight, outWidth } = info;
+  const planes = n * c;
+  // Correlating each padded (image, channel) plane with its dy planes gives that plane's
+  // contribution to every filter tap: a grouped Conv whose kernels are dy. Forward strides
+  // become dilations and forward dilations strides.
+  const gradients = g.op('Conv', [
+    g.op('Reshape', [x.as('nchw'), g.int64s([1, planes, h, w])]),
+    g.op('Reshape', [dy.as('nchw'), g.int64s([planes * m, 1, outHeight, outWidth])]),
+  ], {
+    kernel_shape: [outHeight, outWidth],
+    strides: [info.dilationHeight, info.dilationWidth],
+    dilations: [info.strideHeight, info.strideWidth],
+    pads: [p.top, p.left, p.bottom, p.right],
+    group: planes,
+  });
+  // With a stride the padded input can extend past the last window: keep the first kh x kw taps.
+  const producedHeight = Math.floor((h + p.top + p.bottom - (outHeight - 1) * info.strideHeight - 1) / info.dilationHeight) + 1;
+  const producedWidth = Math.floor((w + p.left + p.right - (outWidth - 1) * info.strideWidth - 1) / info.dilationWidth) + 1;
+  const taps = producedHeight === kh && producedWidth === kw
+    ? gradients
+    : g.op('Slice', [gradients, g.int64s([0, 0]), g.int64s([kh, kw]), g.int64s([2, 3])]);
+  const perImage = g.op('Reshape', [taps, g.int64s([n, c, m, kh, kw])]);
+  const summed = n === 1 ? g.op('Reshape', [perImage, g.int64s([c, m, kh, kw])]) : g.op('ReduceSum', [perImage, g.int64s([0])], { keepdims: 0 });
+  return g.op('Transpose', [summed], { perm: [2, 3, 0, 1] });
 }
 
 export const convKernels: Record<string, AnyKernelLowering> = {

@@ -3,25 +3,39 @@ import { tf } from '../../models/tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { float } from '../onnx/model.js';
 import type { DType, ValueMeta } from '../trace/program.js';
-import { type AnyKernelLowering, CAST_TO, kernel, meta, type Operand, required, variadic } from './types.js';
+import { type AnyKernelLowering, CAST_TO, elementwiseLayout, type Emitted, inLayout, kernel, type Layout, meta, NHWC_TO_NCHW, type Operand, required, variadic } from './types.js';
 
 const sameAsX = (k: string) => (inputs: Readonly<Record<string, ValueMeta>>) => {
   const x = required(inputs, 'x', k);
   return [meta(x.shape, x.dtype)];
 };
 
-/** A kernel `x -> f(x)` emitted by `build`. */
-function unary(name: string, build: (g: GraphBuilder, x: Operand) => string): AnyKernelLowering {
+/** The shape a value of TF.js shape `shape` has when stored in `layout`. */
+export function physicalShape(shape: readonly number[], layout: Layout): number[] {
+  return layout === 'nchw' && shape.length === 4 ? NHWC_TO_NCHW.map((p) => shape[p]!) : [...shape];
+}
+
+/** A kernel `x -> f(x)` emitted by `build`, computed in whatever layout x already has. */
+function unary(name: string, build: (g: GraphBuilder, x: string, operand: Operand) => string): AnyKernelLowering {
   return kernel({
     infer: sameAsX(name),
-    emit: (g, inputs) => [build(g, required(inputs, 'x', name))],
+    emit: (g, inputs) => {
+      const x = required(inputs, 'x', name);
+      return [inLayout(build(g, x.as(x.layout), x), x.layout)];
+    },
   });
 }
 
-const simple = (name: string, opType: string) => unary(name, (g, x) => g.op(opType, [x.value]));
+const simple = (name: string, opType: string) => unary(name, (g, x) => g.op(opType, [x]));
 
 function broadcastShape(a: ValueMeta, b: ValueMeta): number[] {
   return tf.backend_util.assertAndGetBroadcastShape([...a.shape], [...b.shape]);
+}
+
+/** Emit `f(operands...)` element-wise, in NCHW when any rank-4 operand already is. */
+export function elementwise(operands: readonly Operand[], shape: readonly number[], build: (values: string[], layout: Layout) => string): Emitted {
+  const layout = elementwiseLayout(operands, shape);
+  return inLayout(build(operands.map((o) => o.as(layout)), layout), layout);
 }
 
 /** A broadcasting kernel `(a, b) -> f(a, b)`; comparisons produce bool. */
@@ -32,7 +46,8 @@ function binary(name: string, build: (g: GraphBuilder, a: string, b: string) => 
       const b = required(inputs, 'b', name);
       return [meta(broadcastShape(a, b), resultType ?? a.dtype)];
     },
-    emit: (g, inputs) => [build(g, required(inputs, 'a', name).value, required(inputs, 'b', name).value)],
+    emit: (g, inputs, _attrs, [out]) =>
+      [elementwise([required(inputs, 'a', name), required(inputs, 'b', name)], out!.shape, ([a, b]) => build(g, a!, b!))],
   });
 }
 
@@ -50,7 +65,8 @@ const likeKernel = (name: string, value: number) =>
     infer: sameAsX(name),
     emit: (g, inputs) => {
       const x = required(inputs, 'x', name);
-      return [filled(g, x.shape, value, x.dtype)];
+      const layout = x.shape.length === 4 ? 'nchw' : 'nhwc';
+      return [{ value: filled(g, physicalShape(x.shape, layout), value, x.dtype), layout, uniform: value }];
     },
   });
 
@@ -80,60 +96,91 @@ export const elementwiseKernels: Record<string, AnyKernelLowering> = {
   Elu: simple('Elu', 'Elu'),
   // ONNX's default alpha/gamma are TF's SELU constants.
   Selu: simple('Selu', 'Selu'),
-  IsNan: unary('IsNan', (g, x) => g.op('IsNaN', [x.value])),
+  IsNan: unary('IsNan', (g, x) => g.op('IsNaN', [x])),
   LogicalNot: simple('LogicalNot', 'Not'),
-  Rsqrt: unary('Rsqrt', (g, x) => g.op('Reciprocal', [g.op('Sqrt', [x.value])])),
-  Square: unary('Square', (g, x) => g.op('Mul', [x.value, x.value])),
-  Log1p: unary('Log1p', (g, x) => g.op('Log', [g.op('Add', [x.value, g.scalar(1)])])),
-  Expm1: unary('Expm1', (g, x) => g.op('Sub', [g.op('Exp', [x.value]), g.scalar(1)])),
-  Relu6: unary('Relu6', (g, x) => g.op('Clip', [x.value, g.scalar(0), g.scalar(6)])),
-  Identity: unary('Identity', (_g, x) => x.value),
+  Rsqrt: unary('Rsqrt', (g, x) => g.op('Reciprocal', [g.op('Sqrt', [x])])),
+  Square: unary('Square', (g, x) => g.op('Mul', [x, x])),
+  Log1p: unary('Log1p', (g, x) => g.op('Log', [g.op('Add', [x, g.scalar(1)])])),
+  Expm1: unary('Expm1', (g, x) => g.op('Sub', [g.op('Exp', [x]), g.scalar(1)])),
+  Relu6: unary('Relu6', (g, x) => g.op('Clip', [x, g.scalar(0), g.scalar(6)])),
+  Identity: unary('Identity', (_g, x) => x),
   ZerosLike: likeKernel('ZerosLike', 0),
   OnesLike: likeKernel('OnesLike', 1),
   LeakyRelu: kernel<AlphaAttrs>({
     infer: sameAsX('LeakyRelu'),
-    emit: (g, inputs, attrs) => [g.op('LeakyRelu', [required(inputs, 'x', 'LeakyRelu').value], { alpha: float(attrs.alpha) })],
+    emit: (g, inputs, attrs) => {
+      const x = required(inputs, 'x', 'LeakyRelu');
+      return [inLayout(g.op('LeakyRelu', [x.as(x.layout)], { alpha: float(attrs.alpha) }), x.layout)];
+    },
   }),
   // step(x) = x > 0 ? 1 : alpha (the gradient mask of relu-like activations).
   Step: kernel<AlphaAttrs>({
     infer: sameAsX('Step'),
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'Step');
-      const positive = g.op('Greater', [x.value, g.scalar(0, x.dtype)]);
-      return [g.op('Where', [positive, g.scalar(1, x.dtype), g.scalar(attrs.alpha, x.dtype)])];
+      const positive = g.op('Greater', [x.as(x.layout), g.scalar(0, x.dtype)]);
+      return [inLayout(g.op('Where', [positive, g.scalar(1, x.dtype), g.scalar(attrs.alpha, x.dtype)]), x.layout)];
     },
   }),
   ClipByValue: kernel<ClipAttrs>({
     infer: sameAsX('ClipByValue'),
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'ClipByValue');
-      return [g.op('Clip', [x.value, g.scalar(attrs.clipValueMin, x.dtype), g.scalar(attrs.clipValueMax, x.dtype)])];
+      const clipped = g.op('Clip', [x.as(x.layout), g.scalar(attrs.clipValueMin, x.dtype), g.scalar(attrs.clipValueMax, x.dtype)]);
+      return [inLayout(clipped, x.layout)];
     },
   }),
   Cast: kernel<CastAttrs>({
     infer: (inputs, attrs) => [meta(required(inputs, 'x', 'Cast').shape, attrs.dtype)],
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'Cast');
-      return [x.dtype === attrs.dtype ? x.value : g.op('Cast', [x.value], { to: CAST_TO[attrs.dtype] })];
+      const value = x.as(x.layout);
+      return [inLayout(x.dtype === attrs.dtype ? value : g.op('Cast', [value], { to: CAST_TO[attrs.dtype] }), x.layout)];
     },
   }),
   EluGrad: kernel({
     infer: (inputs) => [meta(required(inputs, 'dy', 'EluGrad').shape, 'float32')],
-    emit: (g, inputs) => {
-      const dy = required(inputs, 'dy', 'EluGrad').value;
-      const y = required(inputs, 'y', 'EluGrad').value;
-      const positive = g.op('Greater', [y, g.scalar(0)]);
-      return [g.op('Where', [positive, dy, g.op('Mul', [dy, g.op('Add', [y, g.scalar(1)])])])];
-    },
+    emit: (g, inputs, _attrs, [out]) =>
+      [elementwise([required(inputs, 'dy', 'EluGrad'), required(inputs, 'y', 'EluGrad')], out!.shape, ([dy, y]) => {
+        const positive = g.op('Greater', [y!, g.scalar(0)]);
+        return g.op('Where', [positive, dy!, g.op('Mul', [dy!, g.op('Add', [y!, g.scalar(1)])])]);
+      })],
   }),
   Prelu: kernel({
     infer: sameAsX('Prelu'),
-    emit: (g, inputs) => [g.op('PRelu', [required(inputs, 'x', 'Prelu').value, required(inputs, 'alpha', 'Prelu').value])],
+    emit: (g, inputs, _attrs, [out]) =>
+      [elementwise([required(inputs, 'x', 'Prelu'), required(inputs, 'alpha', 'Prelu')], out!.shape, ([x, alpha]) => g.op('PRelu', [x!, alpha!]))],
   }),
 
-  Add: binaryOp('Add', 'Add'),
+  Add: kernel({
+    infer: (inputs) => [meta(broadcastShape(required(inputs, 'a', 'Add'), required(inputs, 'b', 'Add')), required(inputs, 'a', 'Add').dtype)],
+    emit: (g, inputs, _attrs, [out]) => {
+      const a = required(inputs, 'a', 'Add');
+      const b = required(inputs, 'b', 'Add');
+      // Gradient accumulation adds zerosLike(...) terms: pass the other operand through.
+      for (const [zero, other] of [[a, b], [b, a]] as const) {
+        if (zero.uniform === 0 && other.shape.join() === out!.shape.join()) return [inLayout(other.as(other.layout), other.layout)];
+      }
+      return [elementwise([a, b], out!.shape, ([x, y]) => g.op('Add', [x!, y!]))];
+    },
+  }),
   Sub: binaryOp('Sub', 'Sub'),
-  Multiply: binaryOp('Multiply', 'Mul'),
+  Multiply: kernel({
+    infer: (inputs) => [meta(broadcastShape(required(inputs, 'a', 'Multiply'), required(inputs, 'b', 'Multiply')), required(inputs, 'a', 'Multiply').dtype)],
+    emit: (g, inputs, _attrs, [out]) => {
+      const a = required(inputs, 'a', 'Multiply');
+      const b = required(inputs, 'b', 'Multiply');
+      // TF.js's Sum/Mean gradients broadcast dy by multiplying with ones(x.shape): expand instead.
+      const [ones, other] = b.uniform === 1 ? [b, a] : a.uniform === 1 ? [a, b] : [undefined, undefined];
+      if (ones !== undefined && other !== undefined) {
+        if (other.shape.join() === out!.shape.join()) return [inLayout(other.as(other.layout), other.layout)];
+        if (ones.shape.join() === out!.shape.join()) {
+          return [elementwise([other, ones], out!.shape, ([x], layout) => g.op('Expand', [x!, g.int64s(physicalShape(out!.shape, layout))]))];
+        }
+      }
+      return [elementwise([a, b], out!.shape, ([x, y]) => g.op('Mul', [x!, y!]))];
+    },
+  }),
   RealDiv: binaryOp('RealDiv', 'Div'),
   Maximum: binaryOp('Maximum', 'Max'),
   Minimum: binaryOp('Minimum', 'Min'),
@@ -157,9 +204,9 @@ export const elementwiseKernels: Record<string, AnyKernelLowering> = {
       if (first === undefined) throw new Error('kernel AddN: no inputs');
       return [meta(first.shape, first.dtype)];
     },
-    emit: (g, inputs) => {
-      const terms = variadic(inputs).map((t) => t.value);
-      return [terms.length === 1 ? terms[0]! : g.op('Sum', terms)];
+    emit: (g, inputs, _attrs, [out]) => {
+      const terms = variadic(inputs);
+      return [elementwise(terms, out!.shape, (values) => (values.length === 1 ? values[0]! : g.op('Sum', values)))];
     },
   }),
   Select: kernel({
@@ -167,16 +214,19 @@ export const elementwiseKernels: Record<string, AnyKernelLowering> = {
       const t = required(inputs, 't', 'Select');
       return [meta(broadcastShape(t, required(inputs, 'e', 'Select')), t.dtype)];
     },
-    emit: (g, inputs) => {
+    emit: (g, inputs, _attrs, [out]) => {
       const condition = required(inputs, 'condition', 'Select');
       const t = required(inputs, 't', 'Select');
-      // TF selects whole rows when the condition is a vector and t has a higher rank;
-      // ONNX broadcasts from the right, so give the condition trailing unit axes.
-      let c = condition.value;
+      const e = required(inputs, 'e', 'Select');
       if (condition.shape.length === 1 && t.shape.length > 1) {
-        c = g.op('Reshape', [c, g.int64s([condition.shape[0]!, ...t.shape.slice(1).map(() => 1)])]);
+        // TF selects whole rows when the condition is a vector and t has a higher rank; ONNX
+        // broadcasts from the right, so give the condition trailing unit axes.
+        const rows = g.op('Reshape', [condition.value, g.int64s([condition.shape[0]!, ...t.shape.slice(1).map(() => 1)])]);
+        return [g.op('Where', [rows, t.value, e.value])];
       }
-      return [g.op('Where', [c, t.value, required(inputs, 'e', 'Select').value])];
+      // A uniform branch (zerosLike in gradients) is used as a broadcast scalar.
+      const branch = (o: Operand, v: string) => (o.uniform !== undefined ? g.scalar(o.uniform, o.dtype) : v);
+      return [elementwise([condition, t, e], out!.shape, ([c, x, y]) => g.op('Where', [c!, branch(t, x!), branch(e, y!)]))];
     },
   }),
 };

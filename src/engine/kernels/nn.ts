@@ -3,7 +3,8 @@ import { tf } from '../../models/tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ValueMeta } from '../trace/program.js';
 import { applyActivation, type FusedActivation } from './activation.js';
-import { type AnyKernelLowering, kernel, meta, NCHW_TO_NHWC, NHWC_TO_NCHW, type Operand, required } from './types.js';
+import { type AnyKernelLowering, inLayout, kernel, meta, type Operand, required } from './types.js';
+import { nchwBroadcastView } from './views.js';
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -100,12 +101,11 @@ function resize(name: string, nearest: boolean): AnyKernelLowering {
             nearest_mode: attrs.alignCorners ? 'round_prefer_ceil' : 'floor',
           }
         : { mode: 'linear', coordinate_transformation_mode: coordinateMode(attrs) };
-      const nchw = g.op('Transpose', [images.value], { perm: NHWC_TO_NCHW });
+      const nchw = images.as('nchw');
       // Batch and channels come from the input's runtime shape so the batch may stay dynamic.
       const batchAndChannels = g.op('Slice', [g.op('Shape', [nchw]), g.int64s([0]), g.int64s([2])]);
       const sizes = g.op('Concat', [batchAndChannels, g.int64s(attrs.size)], { axis: 0 });
-      const resized = g.op('Resize', [nchw, '', '', sizes], modeAttrs);
-      return [g.op('Transpose', [resized], { perm: NCHW_TO_NHWC })];
+      return [inLayout(g.op('Resize', [nchw, '', '', sizes], modeAttrs), 'nchw')];
     },
   });
 }
@@ -122,15 +122,19 @@ export const nnKernels: Record<string, AnyKernelLowering> = {
     },
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'FusedBatchNorm');
-      const mean = required(inputs, 'mean', 'FusedBatchNorm').value;
+      const mean = required(inputs, 'mean', 'FusedBatchNorm');
       const variance = required(inputs, 'variance', 'FusedBatchNorm').value;
       const scale = inputs['scale'];
       const offset = inputs['offset'];
       const inverseStd = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(attrs.varianceEpsilon)])])]);
       const a = scale === undefined ? inverseStd : g.op('Mul', [scale.value, inverseStd]);
-      const shift = g.op('Mul', [mean, a]);
+      const shift = g.op('Mul', [mean.value, a]);
       const b = offset === undefined ? g.op('Neg', [shift]) : g.op('Sub', [offset.value, shift]);
-      return [g.op('Add', [g.op('Mul', [x.value, a]), b])];
+      const layout = x.shape.length === 4 ? x.layout : 'nhwc';
+      if (layout === 'nhwc') return [g.op('Add', [g.op('Mul', [x.value, a]), b])];
+      // Per-channel a and b have the broadcast shape of mean (e.g. [C]); view them as [1, C, 1, 1].
+      const view = (v: string) => nchwBroadcastView(g, v, mean.shape);
+      return [inLayout(g.op('Add', [g.op('Mul', [x.as('nchw'), view(a)]), view(b)]), 'nchw')];
     },
   }),
   ResizeBilinear: resize('ResizeBilinear', false),
@@ -143,20 +147,17 @@ export const nnKernels: Record<string, AnyKernelLowering> = {
     emit: (g, inputs, attrs) => {
       const images = required(inputs, 'images', 'ResizeBilinearGrad');
       const dy = required(inputs, 'dy', 'ResizeBilinearGrad');
-      const [n, inH, inW, c] = images.shape as [number, number, number, number];
+      const [, inH, inW] = images.shape as [number, number, number, number];
       const [, outH, outW] = dy.shape as [number, number, number, number];
-      let grad = dy.value;
-      if (outW !== inW) {
-        const wT = transposedMatrix(bilinearMatrix(inW, outW, attrs), outW, inW);
-        grad = g.op('MatMul', [g.initializer('float32', [inW, outW], wT, 'resize_w'), grad]);
-      }
+      // NCHW dy [N, C, outH, outW]: right-multiply by the [outW, inW] matrix, then left-multiply
+      // by the transposed [inH, outH] one; both broadcast over N and C.
+      let grad = dy.as('nchw');
+      if (outW !== inW) grad = g.op('MatMul', [grad, g.initializer('float32', [outW, inW], bilinearMatrix(inW, outW, attrs), 'resize_w')]);
       if (outH !== inH) {
         const hT = transposedMatrix(bilinearMatrix(inH, outH, attrs), outH, inH);
-        const rows = g.op('Reshape', [grad, g.int64s([n, outH, inW * c])]);
-        const mixed = g.op('MatMul', [g.initializer('float32', [inH, outH], hT, 'resize_h'), rows]);
-        grad = g.op('Reshape', [mixed, g.int64s([n, inH, inW, c])]);
+        grad = g.op('MatMul', [g.initializer('float32', [inH, outH], hT, 'resize_h'), grad]);
       }
-      return [grad];
+      return [inLayout(grad, 'nchw')];
     },
   }),
 };

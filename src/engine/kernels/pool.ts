@@ -4,7 +4,7 @@ import type { ValueMeta } from '../trace/program.js';
 import { sizeOf } from '../trace/program.js';
 import { emitConvTranspose } from './conv.js';
 import { filled } from './elementwise.js';
-import { type AnyKernelLowering, kernel, meta, NCHW_TO_NHWC, NHWC_TO_NCHW, required } from './types.js';
+import { type AnyKernelLowering, inLayout, kernel, meta, required } from './types.js';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -36,8 +36,7 @@ function pool(name: string, opType: 'MaxPool' | 'AveragePool'): AnyKernelLowerin
       const info = poolInfo(x, attrs);
       // TF averages over the window cells inside the image only, like count_include_pad = 0.
       const extra: Record<string, number> = opType === 'AveragePool' ? { count_include_pad: 0 } : {};
-      const y = g.op(opType, [g.op('Transpose', [x.value], { perm: NHWC_TO_NCHW })], { ...poolAttributes(info), ...extra });
-      return [g.op('Transpose', [y], { perm: NCHW_TO_NHWC })];
+      return [inLayout(g.op(opType, [x.as('nchw')], { ...poolAttributes(info), ...extra }), 'nchw')];
     },
   });
 }
@@ -54,18 +53,18 @@ export const poolKernels: Record<string, AnyKernelLowering> = {
       const dy = required(inputs, 'dy', 'MaxPoolGrad');
       const info = poolInfo(input, attrs);
       const [n, h, w, c] = input.shape as [number, number, number, number];
-      const [, indices] = g.node('MaxPool', [g.op('Transpose', [input.value], { perm: NHWC_TO_NCHW })], poolAttributes(info), 2);
+      const [, indices] = g.node('MaxPool', [input.as('nchw')], poolAttributes(info), 2);
       const flat = g.int64s([-1]);
       const scattered = g.op(
         'ScatterElements',
         [
           filled(g, [sizeOf(input.shape)], 0, 'float32'),
           g.op('Reshape', [indices!, flat]),
-          g.op('Reshape', [g.op('Transpose', [dy.value], { perm: NHWC_TO_NCHW }), flat]),
+          g.op('Reshape', [dy.as('nchw'), flat]),
         ],
         { axis: 0, reduction: 'add' },
       );
-      return [g.op('Transpose', [g.op('Reshape', [scattered, g.int64s([n, c, h, w])])], { perm: NCHW_TO_NHWC })];
+      return [inLayout(g.op('Reshape', [scattered, g.int64s([n, c, h, w])]), 'nchw')];
     },
   }),
   // TF.js spreads dy evenly over the whole window (1 / window area, padding included): that is a
@@ -78,7 +77,7 @@ export const poolKernels: Record<string, AnyKernelLowering> = {
       const channels = info.inChannels;
       const area = info.filterHeight * info.filterWidth;
       const weight = g.initializer('float32', [channels, 1, info.filterHeight, info.filterWidth], new Float32Array(channels * area).fill(1 / area));
-      return [emitConvTranspose(g, required(inputs, 'dy', 'AvgPoolGrad').value, weight, info, channels)];
+      return [inLayout(emitConvTranspose(g, required(inputs, 'dy', 'AvgPoolGrad').as('nchw'), weight, info, channels), 'nchw')];
     },
   }),
 };

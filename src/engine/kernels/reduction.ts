@@ -1,7 +1,8 @@
 /** Reductions (Sum, Mean, Max, Min, Prod, ArgMax, ArgMin) and Softmax-like normalisations. */
 import { tf } from '../../models/tf.js';
 import type { DType, ValueMeta } from '../trace/program.js';
-import { type AnyKernelLowering, CAST_TO, kernel, meta, required } from './types.js';
+import type { GraphBuilder } from '../onnx/builder.js';
+import { type AnyKernelLowering, CAST_TO, type Emitted, inLayout, kernel, meta, NCHW_POSITION, NHWC_TO_NCHW, required } from './types.js';
 
 interface ReduceAttrs {
   axis?: number | number[];
@@ -25,6 +26,22 @@ function reducedShape(x: ValueMeta, axes: number[], keepDims: boolean): number[]
 }
 
 /**
+ * Sum or mean over the leading axes of a row-major tensor as a product with a constant row
+ * vector: ONNX Runtime's ReduceSum is slow when only the innermost axis survives (NHWC
+ * batch-norm statistics), while a GEMV streams the data once on all threads.
+ */
+function leadingAxesReduction(g: GraphBuilder, x: string, shape: readonly number[], axes: number[], mean: boolean, outShape: readonly number[]): string | undefined {
+  const leading = axes.every((a, i) => a === i) && axes.length < shape.length;
+  if (!leading) return undefined;
+  const rows = shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+  const columns = shape.slice(axes.length).reduce((a, b) => a * b, 1);
+  if (rows < 64) return undefined;
+  const weights = g.initializer('float32', [1, rows], new Float32Array(rows).fill(mean ? 1 / rows : 1), 'reduce_rows');
+  const product = g.op('MatMul', [weights, g.op('Reshape', [x, g.int64s([rows, columns])])]);
+  return g.op('Reshape', [product, g.int64s(outShape)]);
+}
+
+/**
  * @param axesAsInput ReduceSum takes its axes as an input since opset 13; the others take an
  *   attribute until opset 18.
  */
@@ -34,16 +51,28 @@ function reduction(name: string, opType: string, axesAsInput: boolean, resultTyp
       const x = required(inputs, 'x', name);
       return [meta(reducedShape(x, reducedAxes(x, attrs), attrs.keepDims), resultType ?? x.dtype)];
     },
-    emit: (g, inputs, attrs) => {
+    emit: (g, inputs, attrs): Emitted[] => {
       const x = required(inputs, 'x', name);
       const axes = reducedAxes(x, attrs);
-      if (axes.length === 0) return [x.value];
+      const layout = x.shape.length === 4 ? x.layout : 'nhwc';
+      if (axes.length === 0) return [inLayout(x.as(layout), layout)];
       const keepdims = attrs.keepDims ? 1 : 0;
-      return [
-        axesAsInput
-          ? g.op(opType, [x.value, g.int64s(axes)], { keepdims })
-          : g.op(opType, [x.value], { axes, keepdims }),
-      ];
+      const physicalAxes = layout === 'nchw' ? axes.map((a) => NCHW_POSITION[a]!).sort((a, b) => a - b) : axes;
+      const physicalShape = layout === 'nchw' ? NHWC_TO_NCHW.map((a) => x.shape[a]!) : [...x.shape];
+      const physicalOut = physicalShape.map((d, i) => (physicalAxes.includes(i) ? 1 : d)).filter((_, i) => keepdims === 1 || !physicalAxes.includes(i));
+      const fast = x.dtype === 'float32' && (opType === 'ReduceSum' || opType === 'ReduceMean')
+        ? leadingAxesReduction(g, x.as(layout), physicalShape, physicalAxes, opType === 'ReduceMean', physicalOut)
+        : undefined;
+      const y = fast ?? (axesAsInput
+        ? g.op(opType, [x.as(layout), g.int64s(physicalAxes)], { keepdims })
+        : g.op(opType, [x.as(layout)], { axes: physicalAxes, keepdims }));
+      if (layout === 'nhwc') return [y];
+      if (keepdims === 1) return [inLayout(y, 'nchw')];
+      // The surviving axes are in NCHW order; put them back in TF.js's order.
+      const surviving = NHWC_TO_NCHW.filter((a) => !axes.includes(a));
+      const sorted = [...surviving].sort((a, b) => a - b);
+      if (surviving.every((a, i) => a === sorted[i])) return [y];
+      return [g.op('Transpose', [y], { perm: sorted.map((a) => surviving.indexOf(a)) })];
     },
   });
 }

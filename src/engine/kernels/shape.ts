@@ -2,7 +2,21 @@
 import { tf } from '../../models/tf.js';
 import type { ValueMeta } from '../trace/program.js';
 import { sizeOf } from '../trace/program.js';
-import { type AnyKernelLowering, kernel, meta, required, variadic } from './types.js';
+import { type AnyKernelLowering, type Emitted, inLayout, kernel, type Layout, meta, NHWC_TO_NCHW, NCHW_POSITION, type Operand, required, variadic } from './types.js';
+
+/** Per-axis parameters (pads, reps, starts) reordered for a rank-4 value stored in `layout`. */
+function permuted<T>(values: readonly T[], layout: Layout): T[] {
+  return layout === 'nchw' && values.length === 4 ? NHWC_TO_NCHW.map((a) => values[a]!) : [...values];
+}
+
+/** The layout to work in: a rank-4 value's own, standard otherwise. */
+function native(x: Operand): Layout {
+  return x.shape.length === 4 ? x.layout : 'nhwc';
+}
+
+function physicalAxis(axis: number, layout: Layout): number {
+  return layout === 'nchw' ? NCHW_POSITION[axis]! : axis;
+}
 
 /** "Slice backward through index 0" for ONNX Slice (its ends are clamped, -1 would mean "last"). */
 const BEFORE_START = -Number.MAX_SAFE_INTEGER;
@@ -58,7 +72,12 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
       const x = required(inputs, 'x', 'Reshape');
       return [meta(tf.util.inferFromImplicitShape([...attrs.shape], sizeOf(x.shape)), x.dtype)];
     },
-    emit: (g, inputs, _attrs, [out]) => [g.op('Reshape', [required(inputs, 'x', 'Reshape').value, g.int64s(out!.shape)])],
+    emit: (g, inputs, _attrs, [out]) => {
+      const x = required(inputs, 'x', 'Reshape');
+      // TF.js reshapes to the same shape all over its gradients (and in batchNorm): keep the layout.
+      if (x.shape.join() === out!.shape.join()) return [inLayout(x.as(native(x)), native(x))];
+      return [g.op('Reshape', [x.value, g.int64s(out!.shape)])];
+    },
   }),
   ExpandDims: kernel<ExpandDimsAttrs>({
     infer: (inputs, attrs) => {
@@ -82,7 +101,12 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
       const x = required(inputs, 'x', 'Tile');
       return [meta(x.shape.map((d, i) => d * attrs.reps[i]!), x.dtype)];
     },
-    emit: (g, inputs, attrs) => [g.op('Tile', [required(inputs, 'x', 'Tile').value, g.int64s(attrs.reps)])],
+    emit: (g, inputs, attrs) => {
+      const x = required(inputs, 'x', 'Tile');
+      // Tiling only grows a tensor: re-lay out the (smaller) input rather than the result.
+      const layout = x.shape.length === 4 ? 'nchw' : 'nhwc';
+      return [inLayout(g.op('Tile', [x.as(layout), g.int64s(permuted(attrs.reps, layout))]), layout)];
+    },
   }),
   PadV2: kernel<PadAttrs>({
     infer: (inputs, attrs) => {
@@ -91,8 +115,10 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
     },
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'PadV2');
-      const pads = [...attrs.paddings.map((p) => p[0]), ...attrs.paddings.map((p) => p[1])];
-      return [g.op('Pad', [x.value, g.int64s(pads), g.scalar(attrs.constantValue, x.dtype)])];
+      const layout = native(x);
+      const paddings = permuted(attrs.paddings, layout);
+      const pads = [...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])];
+      return [inLayout(g.op('Pad', [x.as(layout), g.int64s(pads), g.scalar(attrs.constantValue, x.dtype)]), layout)];
     },
   }),
   MirrorPad: kernel<MirrorPadAttrs>({
@@ -114,12 +140,14 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
     },
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'Slice');
+      const layout = native(x);
       const { begin, size } = sliceParams(x, attrs);
       const axes = begin.map((_, i) => i).filter((i) => begin[i] !== 0 || size[i] !== x.shape[i]);
-      if (axes.length === 0) return [x.value];
+      if (axes.length === 0) return [inLayout(x.as(layout), layout)];
       const starts = axes.map((i) => begin[i]!);
       const ends = axes.map((i) => begin[i]! + size[i]!);
-      return [g.op('Slice', [x.value, g.int64s(starts), g.int64s(ends), g.int64s(axes)])];
+      const physicalAxes = axes.map((a) => physicalAxis(a, layout));
+      return [inLayout(g.op('Slice', [x.as(layout), g.int64s(starts), g.int64s(ends), g.int64s(physicalAxes)]), layout)];
     },
   }),
   StridedSlice: kernel<StridedSliceAttrs>({
@@ -131,8 +159,7 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
       const x = required(inputs, 'x', 'StridedSlice');
       const info = stridedSliceInfo(x, attrs);
       if (info.isIdentity) return [g.op('Reshape', [x.value, g.int64s(out!.shape)])];
-      const sizes = info.finalShapeSparse;
-      if (sizes.length !== x.shape.length) throw new Error('StridedSlice: unexpected sparse shape');
+      const sizes = tf.slice_util.computeOutShape(info.begin, info.end, info.strides);
       const ends = sizes.map((n, i) => {
         const b = info.begin[i]!;
         const s = info.strides[i]!;
@@ -154,10 +181,14 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
       shape[axis] = parts.reduce((s, p) => s + p.shape[axis]!, 0);
       return [meta(shape, first.dtype)];
     },
-    emit: (g, inputs, attrs) => {
+    emit: (g, inputs, attrs): Emitted[] => {
       const parts = variadic(inputs).filter((p) => sizeOf(p.shape) > 0);
-      if (parts.length === 1) return [parts[0]!.value];
-      return [g.op('Concat', parts.map((p) => p.value), { axis: normalizedAxis(attrs.axis, parts[0]!.shape.length) })];
+      const rank = parts[0]!.shape.length;
+      // Rank-4 concatenations join feature maps: work in the body's layout.
+      const layout: Layout = rank === 4 ? 'nchw' : 'nhwc';
+      const values = parts.map((p) => p.as(layout));
+      if (values.length === 1) return [inLayout(values[0]!, layout)];
+      return [inLayout(g.op('Concat', values, { axis: physicalAxis(normalizedAxis(attrs.axis, rank), layout) }), layout)];
     },
   }),
   SplitV: kernel<SplitAttrs>({
@@ -169,8 +200,9 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
     },
     emit: (g, inputs, attrs) => {
       const x = required(inputs, 'x', 'SplitV');
+      const layout = native(x);
       const { sizes, axis } = splitSizes(x, attrs);
-      return g.node('Split', [x.value, g.int64s(sizes)], { axis }, sizes.length);
+      return g.node('Split', [x.as(layout), g.int64s(sizes)], { axis: physicalAxis(axis, layout) }, sizes.length).map((v) => inLayout(v, layout));
     },
   }),
   Pack: kernel<AxisAttrs>({

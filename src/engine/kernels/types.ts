@@ -6,19 +6,47 @@
  * layout pass removes the transpose pairs that end up adjacent.
  */
 import type { GraphBuilder } from '../onnx/builder.js';
-import type { OnnxDataType } from '../onnx/model.js';
 import type { DType, ValueMeta } from '../trace/program.js';
 
-/** An input as seen by `emit`: its meta plus the ONNX value that holds it. */
+/**
+ * Physical layout of a rank-4 value. Lowerings see TF.js's NHWC semantics, but convolution-like
+ * kernels produce NCHW results and element-wise kernels keep whatever layout their inputs have,
+ * so the whole network body runs in NCHW and transposes appear only where the layout really
+ * changes (graph inputs, reshapes to 2-D, filter gradients). Values of other ranks are 'nhwc'
+ * (TF.js's own order).
+ */
+export type Layout = 'nhwc' | 'nchw';
+
+/** An input as seen by `emit`. */
 export interface Operand extends ValueMeta {
+  /** The layout the producer emitted this value in. */
+  readonly layout: Layout;
+  /** The value in TF.js's layout (transposed on first use if it was produced NCHW). */
   readonly value: string;
+  /**
+   * The value in `layout`; for 'nchw', values of rank < 4 are reshaped (and transposed) so that
+   * they broadcast against NCHW rank-4 tensors as they did against NHWC ones.
+   */
+  as(layout: Layout): string;
+  /** Set when the value is a constant whose elements all equal this number. */
+  readonly uniform?: number;
+}
+
+/**
+ * What `emit` returns per output: a value name in TF.js's layout, or a name with its layout
+ * (and, for results known to be filled with one number, that number).
+ */
+export type Emitted = string | { readonly value: string; readonly layout: Layout; readonly uniform?: number };
+
+export function inLayout(value: string, layout: Layout): Emitted {
+  return layout === 'nhwc' ? value : { value, layout };
 }
 
 export type KernelInputs<T> = Readonly<Record<string, T>>;
 
 export interface KernelLowering<A = Record<string, unknown>> {
   infer(inputs: KernelInputs<ValueMeta>, attrs: A): ValueMeta[];
-  emit(g: GraphBuilder, inputs: KernelInputs<Operand>, attrs: A, outputs: readonly ValueMeta[]): string[];
+  emit(g: GraphBuilder, inputs: KernelInputs<Operand>, attrs: A, outputs: readonly ValueMeta[]): Emitted[];
   /** True when the TF.js kernel returns an array of tensors (SplitV, Unpack). */
   multipleOutputs?: boolean;
 }
@@ -44,15 +72,25 @@ export function variadic<T>(inputs: KernelInputs<T>): T[] {
     .map((k) => inputs[k]!);
 }
 
-export function onnxType(dtype: DType): OnnxDataType {
-  return dtype;
-}
-
 /** ONNX `Cast` element-type codes. */
 export const CAST_TO: Record<DType, number> = { float32: 1, int32: 6, bool: 9 };
 
 export const NHWC_TO_NCHW = [0, 3, 1, 2];
 export const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** Where NHWC axis `a` sits in NCHW order. */
+export const NCHW_POSITION = [0, 2, 3, 1];
+
+/**
+ * The layout an element-wise result of TF.js shape `shape` is computed in: that of its
+ * full-size operands when they agree on NHWC, else NCHW (the network body's layout) for rank 4.
+ * Operands smaller than the result (per-channel vectors, broadcast scalars) and uniform
+ * constants cost nothing to re-lay out, so they do not vote.
+ */
+export function elementwiseLayout(operands: readonly Operand[], shape: readonly number[]): Layout {
+  if (shape.length !== 4) return 'nhwc';
+  const full = operands.filter((o) => o.uniform === undefined && o.shape.length === 4 && o.shape.every((d, i) => d === shape[i]));
+  return full.length > 0 && full.every((o) => o.layout === 'nhwc') ? 'nhwc' : 'nchw';
+}
 
 export function meta(shape: readonly number[], dtype: DType): ValueMeta {
   return { shape: [...shape], dtype };

@@ -1,0 +1,24 @@
+import { tf } from '../src/models/tf.js';
+import { BENCH_MODELS } from './models.js';
+import { traceFunction } from '../src/engine/trace/trace.js';
+import { AdamOptimizer } from '../src/engine/adam.js';
+import { lossFunction } from '../src/engine/losses.js';
+import { modelVariables, trainingStep } from '../src/engine/step.js';
+const spec = BENCH_MODELS['mobilenet_v2']!;
+const m = spec.build();
+const { trainable, nonTrainable } = modelVariables(m);
+const adam = new AdamOptimizer(trainable, { learningRate: 1e-3 });
+const parts = { model: m, loss: lossFunction('categoricalCrossentropy'), optimizer: adam, params: trainable };
+const state = [...trainable, ...nonTrainable, ...adam.variables];
+const B = 8;
+const trace = traceFunction({ state, inputs: [{ name: 'x', shape: [B, 224, 224, 3], dtype: 'float32' }, { name: 'y', shape: [B, 7], dtype: 'float32' }], run: ([x, y]) => ({ loss: trainingStep(parts, x!, y!) }) });
+const consumers = new Map<number, string[]>();
+for (const op of trace.program.ops) for (const [n, v] of op.inputs) if (v) { const l = consumers.get(v.id) ?? []; l.push(op.kernel + ':' + n); consumers.set(v.id, l); }
+const big = trace.program.values.filter(v => v.source.kind === 'constant' && v.shape.reduce((a, b) => a * b, 1) > 1000);
+console.log(big.length, big.slice(0, 10).map(v => JSON.stringify(v.shape) + ' ' + (consumers.get(v.id) ?? []).slice(0,3).join(',')));
+const kinds: Record<string, number> = {}; for (const op of trace.program.ops) kinds[op.kernel] = (kinds[op.kernel] ?? 0) + 1; console.log(JSON.stringify(kinds));
+const agg: Record<string, number> = {};
+for (const v of big) for (const c of consumers.get(v.id) ?? []) agg[c] = (agg[c] ?? 0) + 1;
+console.log(JSON.stringify(agg));
+const nonUniform = big.filter(v => { const d = (v.source as {data: Float32Array}).data; return d.some(x => x !== d[0]); });
+console.log('non-uniform big', nonUniform.length, nonUniform.map(v => JSON.stringify(v.shape)).slice(0, 5));

@@ -1,0 +1,31 @@
+/**
+ * dermkit's library API. Research use only: not a medical device, not a diagnosis.
+ *
+ * - Models: createSegmenter / createClassifier (any encoder in ENCODER_NAMES), saveModel / loadModel.
+ * - Inference: loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify).
+ * - Data, training and evaluation: openDataset, trainRun, evaluateSegmenter / evaluateClassifier.
+ */
+export * from './image/index.js';
+export { HAM_CLASSES, PREPROCESSING_PRESETS, type HamClass, type ModelConfig, type Preprocessing, type ResizeMode } from './models/config.js';
+export { ENCODERS, ENCODER_NAMES, getEncoder } from './models/encoders/index.js';
+export type { EncoderSpec, EncoderOptions, Stride } from './models/encoders/types.js';
+export {
+  createClassifier, createSegmenter, parseSegmenterName, SEGMENTER_ARCHS,
+  type ClassifierSpec, type DermkitModel, type SegmenterSpec,
+} from './models/registry.js';
+export { PAPER_DECODER, type UnetDecoderOptions } from './models/decoders/unet.js';
+export { loadModel, saveModel, readModelConfig, ModelLoadError } from './models/io.js';
+export { importPretrained } from './models/pretrained.js';
+export { normalizeToInput, prepareInput } from './models/preprocess.js';
+export { countFlops } from './models/flops.js';
+export { catalog, type CatalogEntry } from './models/catalog.js';
+export { analyze, classify, segment, topClass, RESEARCH_NOTICE, type AnalysisResult, type AnalyzeOptions } from './pipeline/analyze.js';
+export { loadPredictor, tfjsPredictor, onnxPredictorFor, type Predictor, type EngineName } from './pipeline/predictor.js';
+export { analyzeBatch, collectInputs, type BatchRecord, type BatchOptions } from './pipeline/batch.js';
+export { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from './pipeline/defaults.js';
+export { compileTrainer, exportOnnx, createOnnxPredictor, type Trainer } from './engine/index.js';
+export * from './data/index.js';
+export { trainRun, PAPER_DEFAULTS, type TrainRunOptions } from './train/run.js';
+export { evaluateClassifier, evaluateSegmenter } from './eval/dataset-eval.js';
+export { evaluateClassification, type ClsEvalResult } from './eval/cls-metrics.js';
+export { summariseSegScores, scoreMasks, type SegEvalResult } from './eval/seg-metrics.js';

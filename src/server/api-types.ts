@@ -1,0 +1,50 @@
+/**
+ * The JSON the API answers with, as TypeScript types (schemas.ts has the same as JSON Schema).
+ * Free of server code, so the web page's bundle can share them.
+ */
+
+export const ERROR_CODES = {
+  bad_request: 400,
+  invalid_image: 400,
+  missing_file: 400,
+  not_found: 404,
+  request_timeout: 408,
+  upload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_pixels: 422,
+  queue_full: 429,
+  headers_too_large: 431,
+  timeout: 503,
+  shutting_down: 503,
+  internal_error: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export interface ModelRef {
+  name: string;
+  version: string;
+}
+
+export interface AnalysisBody {
+  notice: string;
+  width: number;
+  height: number;
+  probabilities: Record<string, number>;
+  top: { label: string; probability: number };
+  lesionAreaFraction: number;
+  bbox: { x: number; y: number; width: number; height: number } | null;
+  /** Base64-encoded PNG files. */
+  images: { mask: string; overlay: string; roi: string };
+  models: { segmenter: ModelRef; classifier: ModelRef };
+  engine: 'onnx' | 'tfjs';
+  timingsMs: { queue: number; decode: number; segment: number; roi: number; classify: number; encode: number; total: number };
+}
+
+/** The text drawn on the overlay; the web page's private mode draws the same. */
+export function overlayLabel(top: { label: string; probability: number }): string {
+  return `${top.label} ${(top.probability * 100).toFixed(1)}% — research use only`;
+}

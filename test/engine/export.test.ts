@@ -1,0 +1,43 @@
+/** exportOnnx + createOnnxPredictor against model.predict on the tiny models of every family. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { tf } from '../../src/models/tf.js';
+import { createOnnxPredictor, exportOnnx } from '../../src/engine/index.js';
+import { assertClose, makeBatches, tinyEfficientNet, tinyMobileNetV2, tinyResNet, tinyUnet } from './helpers.js';
+
+async function comparePredictions(model: tf.LayersModel): Promise<void> {
+  const predictor = await createOnnxPredictor(exportOnnx(model), { threads: 1 });
+  try {
+    assert.equal(predictor.fixedBatch, null, 'the exported batch dimension is dynamic');
+    for (const batch of [1, 3]) {
+      const [{ x }] = makeBatches(model, batch, 1, batch) as [{ x: Float32Array }];
+      const expected = tf.tidy(() => (model.predict(tf.tensor(x, [batch, ...(model.inputs[0]!.shape.slice(1) as number[])])) as tf.Tensor).dataSync());
+      assertClose(await predictor.predict(x, batch), expected, 1e-4, `batch ${batch}`);
+    }
+  } finally {
+    predictor.dispose();
+  }
+}
+
+describe('exportOnnx + createOnnxPredictor match model.predict', () => {
+  it('MobileNetV2-like classifier', () => comparePredictions(tinyMobileNetV2()));
+  it('ResNet-like classifier', () => comparePredictions(tinyResNet()));
+  it('EfficientNet-like classifier (dropout inactive)', () => comparePredictions(tinyEfficientNet()));
+  it('U-Net segmenter', () => comparePredictions(tinyUnet()));
+
+  it('names input and output and reports per-image shapes', async () => {
+    const model = tinyUnet();
+    const predictor = await createOnnxPredictor(exportOnnx(model));
+    try {
+      assert.deepEqual(predictor.inputShape, [12, 12, 3]);
+      assert.deepEqual(predictor.outputShape, [12, 12, 1]);
+      await assert.rejects(predictor.predict(new Float32Array(10), 1), /got 10 values for 1 images/);
+    } finally {
+      predictor.dispose();
+    }
+  });
+
+  it('rejects bytes that are not an exported dermkit model', async () => {
+    await assert.rejects(createOnnxPredictor(new Uint8Array([1, 2, 3])));
+  });
+});

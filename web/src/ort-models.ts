@@ -1,0 +1,36 @@
+/**
+ * Private mode's models: the server's ONNX exports run by onnxruntime-web (wasm) in this page.
+ * The runtime is imported only when private mode is first used; scripts/build-web.ts keeps the
+ * import external, pointing at the copy the server serves under /ort/.
+ */
+import type { ModelConfig, ModelKind } from '../../src/models/config.js';
+import type { ModelRunner } from './cascade.js';
+
+export interface BrowserModel extends ModelRunner {
+  release(): Promise<void>;
+}
+
+async function fetchJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: the server answered ${res.status}`);
+  return (await res.json()) as T;
+}
+
+export async function loadBrowserModel(kind: ModelKind): Promise<BrowserModel> {
+  const ort = await import('onnxruntime-web/wasm');
+  const base = `/v1/models/${kind}`;
+  const config = await fetchJson<ModelConfig>(`${base}/dermkit.json`);
+  const session = await ort.InferenceSession.create(`${base}/model.onnx`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const size = config.preprocessing.inputSize;
+  return {
+    config,
+    async predict(input, batch) {
+      const feeds = { [inputName]: new ort.Tensor('float32', input, [batch, size, size, 3]) };
+      // The wasm backend copies outputs out of wasm memory: the array stays valid.
+      return (await session.run(feeds))[outputName]!.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
