@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   const args = options();
   const clients = Number(args.clients);
   const perClient = Number(args.requests);
-  const image = await testImage();
+  const image = new Uint8Array(await testImage());
   let temp: string | undefined;
   let child: ChildProcess | undefined;
   let url = args.url;

@@ -12,6 +12,7 @@ interface AnalyzeFlags {
   out: string;
   json?: boolean;
   roi: boolean;
+  tta?: boolean;
   engine: EngineName;
   concurrency: number;
   maxPixels: number;
@@ -34,6 +35,7 @@ export function registerAnalyze(program: Command): void {
     .option('--out <dir>', 'output directory', 'dermkit-out')
     .option('--json', 'print the results as JSON to stdout')
     .option('--no-roi', 'classify the whole image instead of the lesion ROI')
+    .option('--tta', 'test-time augmentation: average over the 8 flips/rotations (8x slower)')
     .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
     .option('--concurrency <n>', 'images analysed at once', intOption, 1)
     .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
@@ -52,7 +54,7 @@ export function registerAnalyze(program: Command): void {
       ]);
       const progress = progressLine(files.length, !flags.json);
       const summary = await analyzeBatch(files, {
-        segmenter, classifier, out: flags.out, roi: flags.roi, maxPixels: flags.maxPixels, concurrency: flags.concurrency,
+        segmenter, classifier, out: flags.out, roi: flags.roi, tta: flags.tta, maxPixels: flags.maxPixels, concurrency: flags.concurrency,
         onRecord: (r, done) => {
           progress.clear();
           if (!r.ok) console.error(`FAILED ${r.file}: ${r.error}`);

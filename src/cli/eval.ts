@@ -19,6 +19,7 @@ interface EvalFlags {
   json?: boolean;
   report?: string;
   engine: EngineName;
+  tta?: boolean;
 }
 
 async function samplesOf<S extends SegSample | ClsSample>(all: readonly S[], f: EvalFlags): Promise<S[]> {
@@ -40,6 +41,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print the metrics as one JSON object')
     .option('--report <dir>', 'write report.md, metrics.json and charts here')
     .option('--engine <name>', 'onnx or tfjs', 'onnx')
+    .option('--tta', 'test-time augmentation: average over the 8 flips/rotations')
     .action(async (what: string, f: EvalFlags) => {
       if (!['seg', 'cls', 'cascade'].includes(what)) throw new Error(`eval: expected seg, cls or cascade, got "${what}"`);
       if (what === 'seg') {
@@ -48,7 +50,7 @@ export function registerEval(program: Command): void {
         const samples = await samplesOf(dataset.samples, f);
         const progress = progressLine(samples.length, !f.json);
         const segmenter = await loadPredictor(f.model, f.engine);
-        const { result, worst } = await evaluateSegmenter(samples, segmenter, (d) => progress.update(d));
+        const { result, worst } = await evaluateSegmenter(samples, segmenter, { tta: f.tta, onProgress: (d) => progress.update(d) });
         progress.clear();
         segmenter.dispose();
         const summary = segSummaryJson(result, segConfidenceIntervals(result));
@@ -64,7 +66,7 @@ export function registerEval(program: Command): void {
       const progress = progressLine(samples.length, !f.json);
       const classifier = await loadPredictor(clsDir, f.engine);
       const roiFrom = what === 'cascade' ? await loadPredictor(f.seg!, f.engine) : undefined;
-      const { result, worst } = await evaluateClassifier(samples, classifier, { roiFrom, onProgress: (d) => progress.update(d) });
+      const { result, worst } = await evaluateClassifier(samples, classifier, { roiFrom, tta: f.tta, onProgress: (d) => progress.update(d) });
       progress.clear();
       classifier.dispose();
       roiFrom?.dispose();

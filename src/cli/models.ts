@@ -3,6 +3,8 @@ import { catalog, type CatalogKind } from '../models/catalog.js';
 import { createClassifier, createSegmenter, parseSegmenterName } from '../models/registry.js';
 import { saveModel } from '../models/io.js';
 import { HAM_CLASSES } from '../models/config.js';
+import { writeModelCard } from '../models/card.js';
+import { readFile } from 'node:fs/promises';
 import { intOption, floatOption } from './util.js';
 
 function formatCount(n: number): string {
@@ -61,5 +63,20 @@ export function registerModels(program: Command): void {
       await saveModel(flags.out, m);
       console.log(`wrote untrained ${m.config.name} (${m.model.countParams().toLocaleString('en-US')} parameters, input ${m.config.preprocessing.inputSize}) to ${flags.out}`);
       m.model.dispose();
+    });
+
+  models
+    .command('card')
+    .description('write MODEL_CARD.md into a trained model directory')
+    .argument('<dir>', 'model directory (a training run\'s best/ or last/)')
+    .option('--eval <file>', 'JSON from `dermkit eval ... --json` on held-out data')
+    .option('--eval-data <text>', 'what the evaluation data was')
+    .option('--notes <file>', 'Markdown file with extra notes (comparisons, known weaknesses)')
+    .option('--command <text>', 'the command that trained the model')
+    .action(async (dir: string, f: { eval?: string; evalData?: string; notes?: string; command?: string }) => {
+      const evaluation = f.eval ? JSON.parse(await readFile(f.eval, 'utf8')) : undefined;
+      const notes = f.notes ? await readFile(f.notes, 'utf8') : undefined;
+      const file = await writeModelCard({ dir, evaluation, evaluationData: f.evalData, notes, command: f.command });
+      console.log(`wrote ${file}`);
     });
 }

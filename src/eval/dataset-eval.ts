@@ -15,7 +15,7 @@ import { WorstClsCases, WorstSegCases } from './worst-cases.js';
 
 type Progress = (done: number, total: number) => void;
 
-export async function evaluateSegmenter(samples: readonly SegSample[], segmenter: Predictor, onProgress?: Progress): Promise<{ result: SegEvalResult; worst: WorstSegCases }> {
+export async function evaluateSegmenter(samples: readonly SegSample[], segmenter: Predictor, opts: { tta?: boolean; onProgress?: Progress } = {}): Promise<{ result: SegEvalResult; worst: WorstSegCases }> {
   const scores: SegImageScore[] = [];
   const worst = new WorstSegCases();
   for (const [i, s] of samples.entries()) {
@@ -24,11 +24,11 @@ export async function evaluateSegmenter(samples: readonly SegSample[], segmenter
     if (truth.width !== image.width || truth.height !== image.height) {
       throw new Error(`${s.maskPath}: mask is ${truth.width}x${truth.height} but its image is ${image.width}x${image.height}`);
     }
-    const { mask } = await segment(image, segmenter);
+    const { mask } = await segment(image, segmenter, opts.tta);
     const score = scoreMasks(s.id, truth, mask, s.groupId);
     scores.push(score);
     worst.add({ id: s.id, image, truth, prediction: mask, dice: score.dice });
-    onProgress?.(i + 1, samples.length);
+    opts.onProgress?.(i + 1, samples.length);
   }
   return { result: summariseSegScores(scores), worst };
 }
@@ -36,15 +36,15 @@ export async function evaluateSegmenter(samples: readonly SegSample[], segmenter
 export async function evaluateClassifier(
   samples: readonly ClsSample[],
   classifier: Predictor,
-  opts: { roiFrom?: Predictor; onProgress?: Progress } = {},
+  opts: { roiFrom?: Predictor; tta?: boolean; onProgress?: Progress } = {},
 ): Promise<{ result: ClsEvalResult; worst: WorstClsCases }> {
   const classes = classifier.config.classes ?? [];
   const predictions: ClsPrediction[] = [];
   const worst = new WorstClsCases(classes);
   for (const [i, s] of samples.entries()) {
     const image = await decodeImage(s.imagePath);
-    const input = opts.roiFrom ? extractRoi(image, (await segment(image, opts.roiFrom)).mask).roi : image;
-    const p = await classify(input, classifier);
+    const input = opts.roiFrom ? extractRoi(image, (await segment(image, opts.roiFrom, opts.tta)).mask).roi : image;
+    const p = await classify(input, classifier, opts.tta);
     const probabilities = classes.map((c) => p[c]!);
     predictions.push({ id: s.id, group: s.groupId, trueLabel: s.label, probabilities });
     worst.add({ id: s.id, image: input, trueLabel: s.label, probabilities });

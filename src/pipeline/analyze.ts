@@ -10,6 +10,7 @@ import { areaFraction, boundingBox, cleanMask } from '../image/mask.js';
 import { extractRoi } from '../image/roi.js';
 import { prepareInput } from '../models/preprocess.js';
 import type { Predictor } from './predictor.js';
+import { averageOverViews } from './tta.js';
 
 export const RESEARCH_NOTICE = 'Research use only: not a medical device and not a diagnosis.';
 
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   /** Name used in error messages when `image` is a buffer. */
   name?: string;
   maxPixels?: number;
+  /** Test-time augmentation: average both models over the 8 flips/rotations of the input. */
+  tta?: boolean;
 }
 
 export interface AnalysisResult {
@@ -49,17 +52,21 @@ function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
   return { width: size, height: size, data };
 }
 
-export async function segment(img: RgbImage, segmenter: Predictor): Promise<{ probability: ProbabilityMap; mask: GrayImage }> {
+export async function segment(img: RgbImage, segmenter: Predictor, tta = false): Promise<{ probability: ProbabilityMap; mask: GrayImage }> {
   const p = segmenter.config.preprocessing;
   const { data, transform } = await prepareInput(img, p);
-  const squareMap = lesionChannel(await segmenter.predict(data, 1), p.inputSize);
+  const run = (x: Float32Array) => segmenter.predict(x, 1);
+  const output = tta ? await averageOverViews(data, p.inputSize, run, true) : await run(data);
+  const squareMap = lesionChannel(output, p.inputSize);
   const probability = probabilityFromSquare(squareMap, transform, img.width, img.height);
   return { probability, mask: cleanMask(probability, segmenter.config.maskThreshold ?? 0.5) };
 }
 
-export async function classify(img: RgbImage, classifier: Predictor): Promise<Record<string, number>> {
-  const { data } = await prepareInput(img, classifier.config.preprocessing);
-  const out = await classifier.predict(data, 1);
+export async function classify(img: RgbImage, classifier: Predictor, tta = false): Promise<Record<string, number>> {
+  const p = classifier.config.preprocessing;
+  const { data } = await prepareInput(img, p);
+  const run = (x: Float32Array) => classifier.predict(x, 1);
+  const out = tta ? await averageOverViews(data, p.inputSize, run, false) : await run(data);
   const classes = classifier.config.classes ?? [];
   if (out.length !== classes.length) throw new Error(`classifier output has ${out.length} values for ${classes.length} classes`);
   return Object.fromEntries(classes.map((c, i) => [c, out[i]!]));
@@ -77,12 +84,12 @@ export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOp
     ? await decodeImage(image, { name: opts.name, maxPixels: opts.maxPixels })
     : image;
   const t1 = performance.now();
-  const { mask } = await segment(img, opts.segmenter);
+  const { mask } = await segment(img, opts.segmenter, opts.tta);
   const t2 = performance.now();
   const bbox = boundingBox(mask);
   const roi = opts.roi === false ? img : extractRoi(img, mask, { margin: opts.roiMargin }).roi;
   const t3 = performance.now();
-  const probabilities = await classify(roi, opts.classifier);
+  const probabilities = await classify(roi, opts.classifier, opts.tta);
   const t4 = performance.now();
   return {
     width: img.width,

@@ -37,6 +37,7 @@ export interface BatchOptions {
   classifier: Predictor;
   out: string;
   roi?: boolean;
+  tta?: boolean;
   maxPixels?: number;
   /** Images analysed at once (each holds its decoded image in memory). */
   concurrency?: number;
@@ -96,7 +97,7 @@ async function analyzeOne(file: string, name: string, opts: BatchOptions): Promi
     const t0 = performance.now();
     const image = await decodeImage(file, { maxPixels: opts.maxPixels });
     const decodeMs = performance.now() - t0;
-    const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi });
+    const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi, tta: opts.tta });
     r.timingsMs.decode = decodeMs;
     r.timingsMs.total += decodeMs;
     const outputs = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };

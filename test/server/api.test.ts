@@ -20,12 +20,12 @@ after(async () => {
 });
 
 function postRaw(body: Uint8Array, contentType: string): Promise<Response> {
-  return fetch(`${server.url}/v1/analyze`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  return fetch(`${server.url}/v1/analyze`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': contentType } });
 }
 
 function postForm(bytes: Uint8Array, type: string, filename = 'lesion.png'): Promise<Response> {
   const form = new FormData();
-  form.append('image', new Blob([bytes], { type }), filename);
+  form.append('image', new Blob([new Uint8Array(bytes)], { type }), filename);
   return fetch(`${server.url}/v1/analyze`, { method: 'POST', body: form });
 }
 
@@ -57,7 +57,7 @@ describe('POST /v1/analyze with a good image', () => {
     for (const key of ['queue', 'decode', 'segment', 'roi', 'classify', 'encode', 'total'] as const) assert.ok(body.timingsMs[key] >= 0, key);
 
     // The same numbers as the library gives for the same image.
-    const direct = await analyze(await decodeImage(png), { segmenter: models.segmenter, classifier: models.classifier });
+    const direct = await analyze(await decodeImage(Buffer.from(png)), { segmenter: models.segmenter, classifier: models.classifier });
     assert.deepEqual(body.probabilities, direct.probabilities);
     assert.deepEqual(body.bbox, direct.bbox);
     assert.equal(body.lesionAreaFraction, direct.lesionAreaFraction);

@@ -138,17 +138,18 @@ export function lesionImage(width: number, height: number): RgbImage {
   return { width, height, data };
 }
 
-export async function lesionPng(width = 96, height = 72): Promise<Buffer> {
-  return encodePng(lesionImage(width, height));
+/** As a plain Uint8Array, which fetch and Blob take as a body. */
+export async function lesionPng(width = 96, height = 72): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await encodePng(lesionImage(width, height)));
 }
 
 /** A copy of a PNG whose IHDR claims `width` x `height` (CRC fixed), while the pixel data stays tiny. */
-export function withClaimedSize(png: Buffer, width: number, height: number): Buffer {
+export function withClaimedSize(png: Uint8Array, width: number, height: number): Uint8Array<ArrayBuffer> {
   const out = Buffer.from(png);
   // Signature (8), then IHDR: length (4), type (4), width (4), height (4), ..., CRC over type + body (13 bytes).
   if (out.toString('latin1', 12, 16) !== 'IHDR') throw new Error('not a PNG with IHDR first');
   out.writeUInt32BE(width, 16);
   out.writeUInt32BE(height, 20);
   out.writeUInt32BE(crc32(out.subarray(12, 12 + 4 + 13)), 12 + 4 + 13);
-  return out;
+  return new Uint8Array(out);
 }

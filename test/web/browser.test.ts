@@ -64,7 +64,7 @@ describe('the web page in Chromium', { skip: haveChromium ? false : `${CHROMIUM}
   });
 
   async function upload(name: string): Promise<void> {
-    await page.setInputFiles('#file-input', { name, mimeType: 'image/png', buffer: await lesionPng(120, 90) });
+    await page.setInputFiles('#file-input', { name, mimeType: 'image/png', buffer: Buffer.from(await lesionPng(120, 90)) });
     await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]');
     assert.equal(await page.getAttribute('#status', 'data-state'), 'done', await page.textContent('#status') ?? '');
   }

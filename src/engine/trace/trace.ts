@@ -8,6 +8,7 @@ import { tf } from '../../models/tf.js';
 import type { DType, TracedProgram, TracedValue } from './program.js';
 import { TraceUnsupportedError } from './program.js';
 import { activateBackend, TRACE_BACKEND, traceBackend } from './backend.js';
+import { withTraceFastPaths } from './fast-paths.js';
 import { TraceRecorder } from './recorder.js';
 
 export interface TraceInput {
@@ -59,7 +60,7 @@ export function traceFunction(spec: TraceSpec): Trace {
       return recorder.valueOf(variable, backend);
     });
     const inputs = spec.inputs.map((input) => recorder.placeholder(backend, input.name, input));
-    const results = tf.tidy(() => spec.run(inputs));
+    const results = withTraceFastPaths(() => tf.tidy(() => spec.run(inputs)));
     const outputs = Object.entries(results).map(([name, tensor]) => ({ name, value: recorder.valueOf(tensor, backend) }));
     const stateUpdates: Trace['stateUpdates'] = [];
     spec.state.forEach((variable, index) => {

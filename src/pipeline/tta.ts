@@ -1,0 +1,61 @@
+/**
+ * Test-time augmentation over the eight symmetries of the square (identity, rotations by 90°,
+ * 180°, 270°, and each of those after a horizontal flip). Dermoscopy has no canonical
+ * orientation, so averaging a model's outputs over these views is a free ensemble; for masks
+ * each output is mapped back to the original orientation before averaging.
+ */
+
+/** Number of views: the dihedral group of the square. */
+export const TTA_VIEWS = 8;
+
+/** Where pixel (y, x) of a size x size image lands under view k (k < 4: rotate k x 90°; k >= 4: flip first). */
+function viewIndex(k: number, size: number, y: number, x: number): number {
+  let yy = y;
+  let xx = k >= 4 ? size - 1 - x : x;
+  for (let r = 0; r < k % 4; r++) [yy, xx] = [size - 1 - xx, yy];
+  return yy * size + xx;
+}
+
+/** View k of a square HWC image (`channels` values per pixel). */
+export function toView(data: Float32Array, size: number, channels: number, k: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const from = (y * size + x) * channels;
+      const to = viewIndex(k, size, y, x) * channels;
+      for (let c = 0; c < channels; c++) out[to + c] = data[from + c]!;
+    }
+  }
+  return out;
+}
+
+/** Undo `toView`: bring an output computed on view k back to the original orientation. */
+export function fromView(data: Float32Array, size: number, channels: number, k: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const to = (y * size + x) * channels;
+      const from = viewIndex(k, size, y, x) * channels;
+      for (let c = 0; c < channels; c++) out[to + c] = data[from + c]!;
+    }
+  }
+  return out;
+}
+
+/** Average of `run` over all views of a square input; `mapBack` says whether outputs are images to re-orient. */
+export async function averageOverViews(
+  input: Float32Array,
+  size: number,
+  run: (x: Float32Array) => Promise<Float32Array>,
+  mapBack: boolean,
+): Promise<Float32Array> {
+  let sum: Float32Array | null = null;
+  for (let k = 0; k < TTA_VIEWS; k++) {
+    let out = await run(toView(input, size, 3, k));
+    if (mapBack) out = fromView(out, size, out.length / (size * size), k);
+    if (!sum) sum = new Float32Array(out.length);
+    for (let i = 0; i < out.length; i++) sum[i]! += out[i]!;
+  }
+  for (let i = 0; i < sum!.length; i++) sum![i]! /= TTA_VIEWS;
+  return sum!;
+}
