@@ -119,84 +119,103 @@ function options() {
   }).values;
 }
 
-async function main(): Promise<void> {
-  const args = options();
-  const clients = Number(args.clients);
-  const perClient = Number(args.requests);
-  const image = new Uint8Array(await testImage());
-  let temp: string | undefined;
-  let child: ChildProcess | undefined;
-  let url = args.url;
-  let pid = args.pid ? Number(args.pid) : undefined;
+interface Target {
+  url: string;
+  /** The server process, for its memory; unknown for a server given by --url without --pid. */
+  pid?: number;
+  stop(): Promise<void>;
+}
 
-  if (!url) {
+/** Start `dermkit serve` over --seg/--cls, or over untrained models made in a temp folder. */
+async function ownServer(args: ReturnType<typeof options>): Promise<Target> {
+  let temp: string | undefined;
+  const cleanUp = async () => {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  };
+  try {
     let seg = args.seg;
     let cls = args.cls;
     if (!seg || !cls) {
       temp = await mkdtemp(path.join(tmpdir(), 'dermkit-load-'));
       ({ seg, cls } = await untrainedModels(temp, Number(args['input-size'])));
     }
-    const started = await startServerChild([
+    const { child, url } = await startServerChild([
       '--port', '0', '--seg', seg, '--cls', cls, '--engine', args.engine!,
       '--concurrency', args.concurrency!, '--queue-size', args['queue-size']!,
     ]);
-    child = started.child;
-    url = started.url;
-    pid = child.pid;
+    return {
+      url,
+      pid: child.pid,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await cleanUp();
+      },
+    };
+  } catch (err) {
+    await cleanUp();
+    throw err;
   }
+}
 
+async function main(): Promise<void> {
+  const args = options();
+  const target: Target = args.url ? { url: args.url, pid: args.pid ? Number(args.pid) : undefined, stop: async () => {} } : await ownServer(args);
   try {
-    const post = async (): Promise<Sample> => {
-      const start = performance.now();
-      try {
-        const res = await fetch(`${url}/v1/analyze`, { method: 'POST', body: image, headers: { 'content-type': 'image/jpeg' } });
-        await res.arrayBuffer();
-        return { status: res.status, ms: performance.now() - start };
-      } catch {
-        return { status: 0, ms: performance.now() - start }; // connection failure
-      }
-    };
-    const warm = await post();
-    if (warm.status !== 200) throw new Error(`the warm-up request got ${warm.status}`);
-    const idle = pid ? await memoryOf(pid) : null;
-
-    let peakSampled = idle?.rss ?? 0;
-    const sampler = pid ? setInterval(() => void memoryOf(pid!).then((m) => m && (peakSampled = Math.max(peakSampled, m.rss))), 50) : undefined;
-    const samples: Sample[] = [];
-    const start = performance.now();
-    await Promise.all(Array.from({ length: clients }, async () => {
-      for (let i = 0; i < perClient; i++) samples.push(await post());
-    }));
-    const wallS = (performance.now() - start) / 1000;
-    clearInterval(sampler);
-    const after = pid ? await memoryOf(pid) : null;
-
-    const statuses: Record<string, number> = {};
-    for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-    const ok = samples.filter((s) => s.status === 200);
-    const report = {
-      clients,
-      requestsPerClient: perClient,
-      wallSeconds: Math.round(wallS * 10) / 10,
-      analysedPerSecond: Math.round((ok.length / wallS) * 10) / 10,
-      statuses,
-      latencyMs: { all: summarise(samples), ok: summarise(ok), refused: summarise(samples.filter((s) => s.status === 429)) },
-      serverMemoryMiB: after && idle ? { idleRss: Math.round(idle.rss), peakRss: Math.round(Math.max(after.peak, peakSampled)), endRss: Math.round(after.rss) } : null,
-    };
-    if (args.json) console.log(JSON.stringify(report, null, 2));
-    else {
-      console.log(`${clients} clients x ${perClient} requests in ${report.wallSeconds} s (${report.analysedPerSecond} analysed/s)`);
-      console.log(`statuses: ${Object.entries(statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}`);
-      for (const [name, l] of Object.entries(report.latencyMs)) console.log(`latency ${name.padEnd(7)} n=${l.count}  p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms`);
-      if (report.serverMemoryMiB) console.log(`server RSS: idle ${report.serverMemoryMiB.idleRss} MiB, peak ${report.serverMemoryMiB.peakRss} MiB, end ${report.serverMemoryMiB.endRss} MiB`);
-    }
-    const failures = samples.filter((s) => s.status >= 500 || s.status === 0).length;
-    if (failures > 0) {
-      console.error(`${failures} requests failed with a 5xx or a broken connection`);
-      process.exitCode = 1;
-    }
+    await runLoad(target, Number(args.clients), Number(args.requests), args.json!);
   } finally {
-    child?.kill('SIGTERM');
-    if (temp) await rm(temp, { recursive: true, force: true });
+    await target.stop();
+  }
+}
+
+async function runLoad({ url, pid }: Target, clients: number, perClient: number, json: boolean): Promise<void> {
+  const image = new Uint8Array(await testImage());
+  const post = async (): Promise<Sample> => {
+    const start = performance.now();
+    try {
+      const res = await fetch(`${url}/v1/analyze`, { method: 'POST', body: image, headers: { 'content-type': 'image/jpeg' } });
+      await res.arrayBuffer();
+      return { status: res.status, ms: performance.now() - start };
+    } catch {
+      return { status: 0, ms: performance.now() - start }; // connection failure
+    }
+  };
+  const warm = await post();
+  if (warm.status !== 200) throw new Error(`the warm-up request got ${warm.status}`);
+  const idle = pid ? await memoryOf(pid) : null;
+
+  let peakSampled = idle?.rss ?? 0;
+  const sampler = pid ? setInterval(() => void memoryOf(pid!).then((m) => m && (peakSampled = Math.max(peakSampled, m.rss))), 50) : undefined;
+  const samples: Sample[] = [];
+  const start = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = 0; i < perClient; i++) samples.push(await post());
+  }));
+  const wallS = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  const after = pid ? await memoryOf(pid) : null;
+
+  const statuses: Record<string, number> = {};
+  for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+  const ok = samples.filter((s) => s.status === 200);
+  const report = {
+    clients,
+    requestsPerClient: perClient,
+    wallSeconds: Math.round(wallS * 10) / 10,
+    analysedPerSecond: Math.round((ok.length / wallS) * 10) / 10,
+    statuses,
+    latencyMs: { all: summarise(samples), ok: summarise(ok), refused: summarise(samples.filter((s) => s.status === 429)) },
+    serverMemoryMiB: after && idle ? { idleRss: Math.round(idle.rss), peakRss: Math.round(Math.max(after.peak, peakSampled)), endRss: Math.round(after.rss) } : null,
+  };
+  if (json) console.log(JSON.stringify(report, null, 2));
+  else {
+    console.log(`${clients} clients x ${perClient} requests in ${report.wallSeconds} s (${report.analysedPerSecond} analysed/s)`);
+    console.log(`statuses: ${Object.entries(statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+    for (const [name, l] of Object.entries(report.latencyMs)) if (l.count > 0) console.log(`latency ${name.padEnd(7)} n=${l.count}  p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms`);
+    if (report.serverMemoryMiB) console.log(`server RSS: idle ${report.serverMemoryMiB.idleRss} MiB, peak ${report.serverMemoryMiB.peakRss} MiB, end ${report.serverMemoryMiB.endRss} MiB`);
+  }
+  const failures = samples.filter((s) => s.status >= 500 || s.status === 0).length;
+  if (failures > 0) {
+    console.error(`${failures} requests failed with a 5xx or a broken connection`);
+    process.exitCode = 1;
   }
 }

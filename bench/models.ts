@@ -59,3 +59,12 @@ export const BENCH_MODELS: Record<string, BenchModel> = {
   resnet50: classifier('resnet50', 'resnet50'),
   efficientnet_b0: classifier('efficientnetb0', 'efficientnet_b0'),
 };
+
+/** A random input batch and matching targets (one-hot classes or a binary mask). */
+export function randomBatch(spec: BenchModel, batch: number): { x: Float32Array; y: Float32Array } {
+  const x = Float32Array.from({ length: batch * spec.size * spec.size * 3 }, () => Math.random() * 2 - 1);
+  if (spec.task === 'seg') return { x, y: Float32Array.from({ length: batch * spec.size * spec.size }, () => (Math.random() > 0.5 ? 1 : 0)) };
+  const y = new Float32Array(batch * 7);
+  for (let i = 0; i < batch; i++) y[i * 7 + Math.floor(Math.random() * 7)] = 1;
+  return { x, y };
+}

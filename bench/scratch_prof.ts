@@ -10,7 +10,7 @@ import { lossFunction } from '../src/engine/losses.js';
 import { modelVariables, trainingStep } from '../src/engine/step.js';
 const name = process.argv[2] ?? 'mobilenet_v2';
 const B = Number(process.argv[3] ?? 8);
-const opt = (process.argv[4] ?? 'all') as 'all';
+const threads = Number(process.argv[4] ?? 2);
 const spec = BENCH_MODELS[name]!;
 const m = spec.build();
 const { trainable, nonTrainable } = modelVariables(m);
@@ -29,10 +29,10 @@ const hist: Record<string, number> = {}; for (const n of graph.nodes) hist[n.opT
 console.log(JSON.stringify(hist));
 writeFileSync('/tmp/probe/train.onnx', bytes);
 t = performance.now();
-const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: opt, intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', enableProfiling: true, profileFilePrefix: '/tmp/probe/prof', optimizedModelFilePath: '/tmp/probe/opt.onnx' });
+const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', enableProfiling: true, profileFilePrefix: '/tmp/probe/prof', optimizedModelFilePath: '/tmp/probe/opt.onnx' });
 console.log('session ms', (performance.now() - t).toFixed(0));
 const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', new Float32Array(B * spec.size * spec.size * 3).fill(0.5), [B, spec.size, spec.size, 3]), y: new ort.Tensor('float32', new Float32Array(B * outShape.reduce((a, b) => a * b, 1)).fill(0.3), [B, ...outShape]) };
 state.forEach((v, i) => { feeds[`state_${i}`] = new ort.Tensor('float32', Float32Array.from(v.dataSync()), v.shape); });
-for (let i = 0; i < 3; i++) { t = performance.now(); await s.run(feeds); console.log('run ms', (performance.now() - t).toFixed(0)); }
+for (let i = 0; i < 3; i++) { t = performance.now(); const c = process.cpuUsage(); await s.run(feeds); const d = process.cpuUsage(c); console.log('run ms', (performance.now() - t).toFixed(0), 'cpu ms', ((d.user + d.system) / 1000).toFixed(0)); }
 const file = (s as unknown as { endProfiling(): string }).endProfiling?.();
 console.log('rss MB', (process.memoryUsage().rss / 1e6).toFixed(0));

@@ -11,6 +11,7 @@ import { registerExport } from './export.js';
 import { registerData } from './data.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
+import { registerServe } from './serve.js';
 
 const program = new Command();
 program
@@ -23,6 +24,7 @@ registerExport(program);
 registerData(program);
 registerTrain(program);
 registerEval(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

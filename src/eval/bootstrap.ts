@@ -4,6 +4,7 @@
  * When group ids are given (e.g. HAM10000 lesion ids, several images per lesion), whole groups are
  * resampled instead of single images, so correlated images do not make the interval too narrow.
  */
+import { mulberry32 } from '../data/random.js';
 
 export interface BootstrapOptions {
   /** Resamples to draw; default 1000. */
@@ -27,18 +28,6 @@ export interface ConfidenceInterval {
   validIterations: number;
   seed: number;
   resampling: 'item' | 'group';
-}
-
-/** mulberry32: tiny, fast, and good enough to draw resample indices. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Linear-interpolated quantile of ascending-sorted values (the usual "type 7" definition). */
@@ -73,7 +62,7 @@ export function bootstrapCis<T, M extends Partial<Record<string, number>>>(
   const estimates = metrics(items);
   const names = Object.keys(estimates) as (keyof M & string)[];
   const clusters = clustersOf(items, options.groups);
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const values = new Map<string, number[]>(names.map((name) => [name, []]));
   for (let i = 0; i < iterations; i++) {
     const sample: T[] = [];

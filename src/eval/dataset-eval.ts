@@ -24,7 +24,7 @@ export async function evaluateSegmenter(samples: readonly SegSample[], segmenter
     if (truth.width !== image.width || truth.height !== image.height) {
       throw new Error(`${s.maskPath}: mask is ${truth.width}x${truth.height} but its image is ${image.width}x${image.height}`);
     }
-    const { mask } = await segment(image, segmenter, opts.tta);
+    const { mask } = await segment(image, segmenter, { tta: opts.tta });
     const score = scoreMasks(s.id, truth, mask, s.groupId);
     scores.push(score);
     worst.add({ id: s.id, image, truth, prediction: mask, dice: score.dice });
@@ -43,8 +43,8 @@ export async function evaluateClassifier(
   const worst = new WorstClsCases(classes);
   for (const [i, s] of samples.entries()) {
     const image = await decodeImage(s.imagePath);
-    const input = opts.roiFrom ? extractRoi(image, (await segment(image, opts.roiFrom, opts.tta)).mask).roi : image;
-    const p = await classify(input, classifier, opts.tta);
+    const input = opts.roiFrom ? extractRoi(image, (await segment(image, opts.roiFrom, { tta: opts.tta })).mask).roi : image;
+    const p = await classify(input, classifier, { tta: opts.tta });
     const probabilities = classes.map((c) => p[c]!);
     predictions.push({ id: s.id, group: s.groupId, trueLabel: s.label, probabilities });
     worst.add({ id: s.id, image: input, trueLabel: s.label, probabilities });

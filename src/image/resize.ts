@@ -106,12 +106,20 @@ export function resizeProbability(map: ProbabilityMap, width: number, height: nu
  *   black. Black (0) rather than the dataset mean, so the padding matches what `extractRoi`
  *   writes outside the lesion and needs no per-model constant.
  */
-export async function fitToSquare(img: RgbImage, size: number, mode: ResizeMode): Promise<{ image: RgbImage; transform: SquareTransform }> {
+/** Resizes an RGB image; sharp's `resizeRgb` on Node, a pure-TypeScript one in the browser. */
+export type RgbResizer = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
+
+export async function fitToSquare(
+  img: RgbImage,
+  size: number,
+  mode: ResizeMode,
+  resize: RgbResizer = resizeRgb,
+): Promise<{ image: RgbImage; transform: SquareTransform }> {
   assertRgb(img);
   assertTargetSize(size, size);
   const source = { sourceWidth: img.width, sourceHeight: img.height };
   if (mode === 'stretch') {
-    const image = await resizeRgb(img, size, size);
+    const image = await resize(img, size, size);
     return { image, transform: { mode, size, ...source, content: { x: 0, y: 0, width: size, height: size } } };
   }
   if (mode !== 'letterbox') throw new RangeError(`unknown resize mode '${String(mode)}' (expected 'stretch' or 'letterbox')`);
@@ -125,7 +133,7 @@ export async function fitToSquare(img: RgbImage, size: number, mode: ResizeMode)
     width: contentWidth,
     height: contentHeight,
   };
-  const resized = await resizeRgb(img, contentWidth, contentHeight);
+  const resized = await resize(img, contentWidth, contentHeight);
   const data = new Uint8Array(size * size * 3);
   const rowBytes = contentWidth * 3;
   for (let y = 0; y < contentHeight; y++) {

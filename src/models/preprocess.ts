@@ -4,7 +4,7 @@
  * so a model always sees its inputs exactly as it was trained on them.
  */
 import type { RgbImage } from '../image/types.js';
-import { fitToSquare, type SquareTransform } from '../image/resize.js';
+import { fitToSquare, type RgbResizer, type SquareTransform } from '../image/resize.js';
 import type { Preprocessing } from './config.js';
 
 /**
@@ -36,7 +36,7 @@ export interface PreparedInput {
 }
 
 /** Resize (stretch or letterbox, as configured) and normalise one image for a model. */
-export async function prepareInput(img: RgbImage, p: Preprocessing): Promise<PreparedInput> {
-  const { image, transform } = await fitToSquare(img, p.inputSize, p.resizeMode);
+export async function prepareInput(img: RgbImage, p: Preprocessing, resize?: RgbResizer): Promise<PreparedInput> {
+  const { image, transform } = await fitToSquare(img, p.inputSize, p.resizeMode, resize);
   return { data: normalizeToInput(image, p), transform };
 }

@@ -5,18 +5,24 @@
  */
 import type { BBox, GrayImage, ProbabilityMap, RgbImage } from '../image/types.js';
 import { decodeImage } from '../image/decode.js';
-import { probabilityFromSquare } from '../image/resize.js';
+import { probabilityFromSquare, type RgbResizer } from '../image/resize.js';
 import { areaFraction, boundingBox, cleanMask } from '../image/mask.js';
 import { extractRoi } from '../image/roi.js';
 import { prepareInput } from '../models/preprocess.js';
-import type { Predictor } from './predictor.js';
+import type { ModelRunner } from './predictor.js';
 import { averageOverViews } from './tta.js';
 
 export const RESEARCH_NOTICE = 'Research use only: not a medical device and not a diagnosis.';
 
-export interface AnalyzeOptions {
-  segmenter: Predictor;
-  classifier: Predictor;
+/** How each stage runs: test-time augmentation, and the resizer (sharp unless given; the browser brings its own). */
+export interface StageOptions {
+  tta?: boolean;
+  resize?: RgbResizer;
+}
+
+export interface AnalyzeOptions extends StageOptions {
+  segmenter: ModelRunner;
+  classifier: ModelRunner;
   /** Classify the lesion ROI (default) or the whole image. */
   roi?: boolean;
   /** ROI margin around the lesion's bounding box, as a fraction of its size. */
@@ -24,8 +30,6 @@ export interface AnalyzeOptions {
   /** Name used in error messages when `image` is a buffer. */
   name?: string;
   maxPixels?: number;
-  /** Test-time augmentation: average both models over the 8 flips/rotations of the input. */
-  tta?: boolean;
 }
 
 export interface AnalysisResult {
@@ -43,7 +47,8 @@ export interface AnalysisResult {
   timingsMs: { decode: number; segment: number; roi: number; classify: number; total: number };
 }
 
-function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
+/** The lesion probability map from a one-channel (sigmoid) or two-channel (softmax) segmenter output. */
+export function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
   const n = size * size;
   if (output.length === n) return { width: size, height: size, data: output };
   if (output.length !== 2 * n) throw new Error(`segmenter output has ${output.length} values, expected ${n} or ${2 * n}`);
@@ -52,21 +57,21 @@ function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
   return { width: size, height: size, data };
 }
 
-export async function segment(img: RgbImage, segmenter: Predictor, tta = false): Promise<{ probability: ProbabilityMap; mask: GrayImage }> {
+export async function segment(img: RgbImage, segmenter: ModelRunner, opts: StageOptions = {}): Promise<{ probability: ProbabilityMap; mask: GrayImage }> {
   const p = segmenter.config.preprocessing;
-  const { data, transform } = await prepareInput(img, p);
+  const { data, transform } = await prepareInput(img, p, opts.resize);
   const run = (x: Float32Array) => segmenter.predict(x, 1);
-  const output = tta ? await averageOverViews(data, p.inputSize, run, true) : await run(data);
+  const output = opts.tta ? await averageOverViews(data, p.inputSize, run, true) : await run(data);
   const squareMap = lesionChannel(output, p.inputSize);
   const probability = probabilityFromSquare(squareMap, transform, img.width, img.height);
   return { probability, mask: cleanMask(probability, segmenter.config.maskThreshold ?? 0.5) };
 }
 
-export async function classify(img: RgbImage, classifier: Predictor, tta = false): Promise<Record<string, number>> {
+export async function classify(img: RgbImage, classifier: ModelRunner, opts: StageOptions = {}): Promise<Record<string, number>> {
   const p = classifier.config.preprocessing;
-  const { data } = await prepareInput(img, p);
+  const { data } = await prepareInput(img, p, opts.resize);
   const run = (x: Float32Array) => classifier.predict(x, 1);
-  const out = tta ? await averageOverViews(data, p.inputSize, run, false) : await run(data);
+  const out = opts.tta ? await averageOverViews(data, p.inputSize, run, false) : await run(data);
   const classes = classifier.config.classes ?? [];
   if (out.length !== classes.length) throw new Error(`classifier output has ${out.length} values for ${classes.length} classes`);
   return Object.fromEntries(classes.map((c, i) => [c, out[i]!]));
@@ -84,12 +89,12 @@ export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOp
     ? await decodeImage(image, { name: opts.name, maxPixels: opts.maxPixels })
     : image;
   const t1 = performance.now();
-  const { mask } = await segment(img, opts.segmenter, opts.tta);
+  const { mask } = await segment(img, opts.segmenter, opts);
   const t2 = performance.now();
   const bbox = boundingBox(mask);
   const roi = opts.roi === false ? img : extractRoi(img, mask, { margin: opts.roiMargin }).roi;
   const t3 = performance.now();
-  const probabilities = await classify(roi, opts.classifier, opts.tta);
+  const probabilities = await classify(roi, opts.classifier, opts);
   const t4 = performance.now();
   return {
     width: img.width,

@@ -13,11 +13,15 @@ import { createOnnxPredictor, exportOnnx } from '../engine/index.js';
 
 export type EngineName = 'onnx' | 'tfjs';
 
-export interface Predictor {
+/** What the cascade needs of a model, whichever runtime executes it (ORT on Node or in the browser, TF.js). */
+export interface ModelRunner {
   readonly config: ModelConfig;
-  readonly engine: EngineName;
   /** `input` holds `batch` images of [size, size, 3]; returns the flattened model output. */
   predict(input: Float32Array, batch: number): Promise<Float32Array>;
+}
+
+export interface Predictor extends ModelRunner {
+  readonly engine: EngineName;
   dispose(): void;
 }
 

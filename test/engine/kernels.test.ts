@@ -65,6 +65,11 @@ describe('convolution kernels and their gradients', () => {
   it('DepthwiseConv2dNative stride 1 same', () => check(depthwise(1, 'same'), [[2, 6, 6, 4], [3, 3, 4, 1]]));
   it('DepthwiseConv2dNative stride 2 valid', () => check(depthwise(2, 'valid'), [[2, 9, 8, 3], [3, 3, 3, 1]]));
   it('DepthwiseConv2dNative stride 2 same, multiplier 2', () => check(depthwise(2, 'same'), [[2, 8, 8, 3], [3, 3, 3, 2]]));
+  it('DepthwiseConv2dNative 1x1 stride 2 valid on odd sizes (unread last row and column)', () => check(depthwise(2, 'valid'), [[1, 7, 9, 2], [1, 1, 2, 1]]));
+  it('DepthwiseConv2dNative on large planes (grouped-conv filter gradient), stride 1 and 2', async () => {
+    await check(depthwise(1, 'same'), [[1, 56, 57, 2], [3, 3, 2, 1]], 1e-4);
+    await check(depthwise(2, 'valid'), [[1, 113, 114, 2], [3, 3, 2, 2]], 1e-4);
+  });
   it('fused conv with bias and relu6', () =>
     check(([x, w, b]) => ({ y: tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu6' }) }),
       [[1, 5, 5, 2], [3, 3, 2, 4], [4]]));

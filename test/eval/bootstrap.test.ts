@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bootstrapCi, bootstrapCis, quantileSorted, seededRandom } from '../../src/eval/bootstrap.js';
+import { bootstrapCi, bootstrapCis, quantileSorted } from '../../src/eval/bootstrap.js';
+import { mulberry32 } from '../../src/data/random.js';
 import { evaluateClassification } from '../../src/eval/cls-metrics.js';
 import { scoreMasks, summariseSegScores } from '../../src/eval/seg-metrics.js';
 import { clsConfidenceIntervals, clsSummaryJson, segConfidenceIntervals, segSummaryJson } from '../../src/eval/summary.js';
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const random = seededRandom(42);
+const random = mulberry32(42);
 const values = Array.from({ length: 200 }, () => random());
 
 describe('percentile bootstrap', () => {

@@ -105,7 +105,7 @@ export async function analyzeInBrowser(file: File): Promise<PageResult> {
       bbox: r.bbox,
       models: models.refs,
       engine: 'onnxruntime-web (wasm)',
-      timingsMs: { decode, ...r.timingsMs, encode, total: performance.now() - start },
+      timingsMs: { ...r.timingsMs, decode, encode, total: performance.now() - start },
     },
     overlay,
     roi,

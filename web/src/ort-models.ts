@@ -4,7 +4,7 @@
  * import external, pointing at the copy the server serves under /ort/.
  */
 import type { ModelConfig, ModelKind } from '../../src/models/config.js';
-import type { ModelRunner } from './cascade.js';
+import type { ModelRunner } from '../../src/pipeline/predictor.js';
 
 export interface BrowserModel extends ModelRunner {
   release(): Promise<void>;

@@ -26,19 +26,20 @@ function reducedShape(x: ValueMeta, axes: number[], keepDims: boolean): number[]
 }
 
 /**
- * Sum or mean over the leading axes of a row-major tensor as a product with a constant row
- * vector: ONNX Runtime's ReduceSum is slow when only the innermost axis survives (NHWC
- * batch-norm statistics), while a GEMV streams the data once on all threads.
+ * Sum (or mean) over the leading `axes` of a row-major tensor as a product with a constant row
+ * vector: ONNX Runtime's ReduceSum is slow when only inner axes survive (NHWC batch-norm
+ * statistics, sums over the batch), while a GEMV streams the data once on all threads.
  */
-function leadingAxesReduction(g: GraphBuilder, x: string, shape: readonly number[], axes: number[], mean: boolean, outShape: readonly number[]): string | undefined {
-  const leading = axes.every((a, i) => a === i) && axes.length < shape.length;
-  if (!leading) return undefined;
-  const rows = shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
-  const columns = shape.slice(axes.length).reduce((a, b) => a * b, 1);
-  if (rows < 64) return undefined;
+export function sumLeadingAxes(g: GraphBuilder, x: string, shape: readonly number[], axes: number, outShape: readonly number[], mean = false): string {
+  const rows = shape.slice(0, axes).reduce((a, b) => a * b, 1);
+  const columns = shape.slice(axes).reduce((a, b) => a * b, 1);
   const weights = g.initializer('float32', [1, rows], new Float32Array(rows).fill(mean ? 1 / rows : 1), 'reduce_rows');
   const product = g.op('MatMul', [weights, g.op('Reshape', [x, g.int64s([rows, columns])])]);
   return g.op('Reshape', [product, g.int64s(outShape)]);
+}
+
+function isLeading(axes: readonly number[], rank: number): boolean {
+  return axes.length < rank && axes.every((a, i) => a === i);
 }
 
 /**
@@ -60,8 +61,8 @@ function reduction(name: string, opType: string, axesAsInput: boolean, resultTyp
       const physicalAxes = layout === 'nchw' ? axes.map((a) => NCHW_POSITION[a]!).sort((a, b) => a - b) : axes;
       const physicalShape = layout === 'nchw' ? NHWC_TO_NCHW.map((a) => x.shape[a]!) : [...x.shape];
       const physicalOut = physicalShape.map((d, i) => (physicalAxes.includes(i) ? 1 : d)).filter((_, i) => keepdims === 1 || !physicalAxes.includes(i));
-      const fast = x.dtype === 'float32' && (opType === 'ReduceSum' || opType === 'ReduceMean')
-        ? leadingAxesReduction(g, x.as(layout), physicalShape, physicalAxes, opType === 'ReduceMean', physicalOut)
+      const fast = x.dtype === 'float32' && (opType === 'ReduceSum' || opType === 'ReduceMean') && isLeading(physicalAxes, physicalShape.length)
+        ? sumLeadingAxes(g, x.as(layout), physicalShape, physicalAxes.length, physicalOut, opType === 'ReduceMean')
         : undefined;
       const y = fast ?? (axesAsInput
         ? g.op(opType, [x.as(layout), g.int64s(physicalAxes)], { keepdims })

@@ -2,7 +2,7 @@
 import { tf } from '../../models/tf.js';
 import type { ValueMeta } from '../trace/program.js';
 import { sizeOf } from '../trace/program.js';
-import { type AnyKernelLowering, type Emitted, inLayout, kernel, type Layout, meta, NHWC_TO_NCHW, NCHW_POSITION, type Operand, required, variadic } from './types.js';
+import { alias, type AnyKernelLowering, type Emitted, inLayout, kernel, type Layout, meta, NHWC_TO_NCHW, NCHW_POSITION, type Operand, required, variadic } from './types.js';
 
 /** Per-axis parameters (pads, reps, starts) reordered for a rank-4 value stored in `layout`. */
 function permuted<T>(values: readonly T[], layout: Layout): T[] {
@@ -75,7 +75,7 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
     emit: (g, inputs, _attrs, [out]) => {
       const x = required(inputs, 'x', 'Reshape');
       // TF.js reshapes to the same shape all over its gradients (and in batchNorm): keep the layout.
-      if (x.shape.join() === out!.shape.join()) return [inLayout(x.as(native(x)), native(x))];
+      if (x.shape.join() === out!.shape.join()) return [alias(x)];
       return [g.op('Reshape', [x.value, g.int64s(out!.shape)])];
     },
   }),

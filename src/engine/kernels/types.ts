@@ -42,6 +42,12 @@ export function inLayout(value: string, layout: Layout): Emitted {
   return layout === 'nhwc' ? value : { value, layout };
 }
 
+/** The operand itself as a result (identities, no-op casts and reshapes), keeping what is known about it. */
+export function alias(x: Operand): Emitted {
+  const layout = x.shape.length === 4 ? x.layout : 'nhwc';
+  return { value: x.as(layout), layout, uniform: x.uniform };
+}
+
 export type KernelInputs<T> = Readonly<Record<string, T>>;
 
 export interface KernelLowering<A = Record<string, unknown>> {

@@ -32,25 +32,26 @@ interface BatchNormLayer {
 function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / x.shape[x.shape.length - 1]!;
+  const channels = x.shape[x.shape.length - 1]!;
   const normalize = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     // Same kernels as tf.moments, so ONNX Runtime merges them with the layer's own moments.
     const { mean, variance } = tf.moments(input, axes);
-    const centered = tf.sub(input, tf.reshape(mean, [...axes.map(() => 1), mean.size]));
+    const centered = tf.sub(input, tf.reshape(mean, [...axes.map(() => 1), channels]));
     const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
-    const value = tf.add(tf.mul(centered, tf.mul(g, inverseStd)), b);
     save([centered, inverseStd, g]);
     return {
-      value,
+      value: tf.batchNorm(input, mean, variance, b, g, epsilon),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [c, s, gammaValue] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
         const dBeta = tf.sum(dy, axes);
         const dGamma = tf.mul(tf.sum(tf.mul(dy, c), axes), s);
-        // dx = gamma * s * (dy - dBeta / n - xhat * dGamma / n), xhat = c * s: per-channel factors first.
+        // dx = gamma * s * (dy - dBeta / n - xhat * dGamma / n), xhat = c * s: per-channel
+        // factors first, then dy * a + m as one batch-norm style affine pass, plus c * k.
         const a = tf.mul(gammaValue, s);
         const k = tf.neg(tf.div(tf.mul(tf.mul(a, s), dGamma), count));
         const m = tf.neg(tf.div(tf.mul(a, dBeta), count));
-        const dx = tf.add(tf.add(tf.mul(dy, a), tf.mul(c, k)), m);
+        const dx = tf.add(tf.batchNorm(dy, tf.zerosLike(m), tf.onesLike(m), m, a, 0), tf.mul(c, k));
         return [dx, dGamma, dBeta];
       },
     };
