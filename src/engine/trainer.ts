@@ -18,7 +18,7 @@ import { encodeModel, type OnnxValueInfo } from './onnx/model.js';
 import { createSession, ort } from './ort.js';
 import { modelVariables, trainingStep, type StepParts } from './step.js';
 import { TraceUnsupportedError } from './trace/program.js';
-import { traceFunction } from './trace/trace.js';
+import { stateInputName, traceFunction } from './trace/trace.js';
 
 export interface TrainerOptions {
   loss: LossName | LossFunction;
@@ -107,6 +107,22 @@ class EagerTrainer implements Trainer {
   }
 }
 
+type StateArray = Float32Array | Int32Array | Uint8Array;
+
+/** A fresh copy of a variable's values in the typed array ONNX Runtime expects for its dtype. */
+function stateArray(dtype: tf.DataType, values: ArrayLike<number>): StateArray {
+  switch (dtype) {
+    case 'float32': return Float32Array.from(values);
+    case 'int32': return Int32Array.from(values);
+    case 'bool': return Uint8Array.from(values);
+    default: throw new TraceUnsupportedError(`a ${dtype} variable is part of the training state`);
+  }
+}
+
+function stateTensor(variable: tf.Variable, data: StateArray): ort.Tensor {
+  return new ort.Tensor(variable.dtype as 'float32' | 'int32' | 'bool', data, variable.shape);
+}
+
 interface CompiledStep {
   session: ort.InferenceSession;
   updates: Array<{ index: number; output: string }>;
@@ -117,9 +133,9 @@ class OnnxTrainer implements Trainer {
   readonly engine = 'onnx' as const;
   private readonly compiled = new Map<number, Promise<CompiledStep>>();
   /** Current value of each state variable (index-aligned with setup.state). */
-  private current: Float32Array[] = [];
+  private current: StateArray[] = [];
   /** Second buffer of each assigned state variable, written by the next run. */
-  private readonly spare = new Map<number, Float32Array>();
+  private readonly spare = new Map<number, StateArray>();
   private noiseCounter = 0;
 
   constructor(private readonly setup: Setup) {
@@ -127,7 +143,7 @@ class OnnxTrainer implements Trainer {
   }
 
   private loadStateFromVariables(): void {
-    this.current = this.setup.state.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    this.current = this.setup.state.map((v) => stateArray(v.dtype, v.dataSync()));
     this.spare.clear();
   }
 
@@ -144,8 +160,6 @@ class OnnxTrainer implements Trainer {
 
   private async build(batch: number): Promise<CompiledStep> {
     const { parts, state, inputShape, outputShape } = this.setup;
-    const nonFloat = state.find((v) => v.dtype !== 'float32');
-    if (nonFloat !== undefined) throw new TraceUnsupportedError(`state variable ${nonFloat.name} is ${nonFloat.dtype}, not float32`);
     const trace = traceFunction({
       state,
       inputs: [
@@ -155,7 +169,7 @@ class OnnxTrainer implements Trainer {
       run: ([x, y]) => ({ loss: trainingStep(parts, x!, y!) }),
     });
     const { graph, noiseInputs } = lowerProgram(trace.program, { name: `train_step_b${batch}` });
-    const session = await createSession(encodeModel(graph), { threads: this.setup.options.threads });
+    const session = await createSession(encodeModel(graph), { threads: this.setup.options.threads, lean: true });
     return { session, updates: trace.stateUpdates, noiseInputs };
   }
 
@@ -177,17 +191,17 @@ class OnnxTrainer implements Trainer {
       y: new ort.Tensor('float32', y, yShape),
     };
     this.setup.state.forEach((v, i) => {
-      feeds[`state_${i}`] = new ort.Tensor('float32', this.current[i]!, v.shape);
+      feeds[stateInputName(i)] = stateTensor(v, this.current[i]!);
     });
     for (const input of step.noiseInputs) feeds[input.name] = new ort.Tensor('float32', this.noise(input.shape), input.shape as number[]);
     const fetches: Record<string, ort.Tensor | null> = { loss: null };
     for (const { index, output } of step.updates) {
       let next = this.spare.get(index);
       if (next === undefined) {
-        next = new Float32Array(this.current[index]!.length);
+        next = stateArray(this.setup.state[index]!.dtype, this.current[index]!);
         this.spare.set(index, next);
       }
-      fetches[output] = new ort.Tensor('float32', next, this.setup.state[index]!.shape);
+      fetches[output] = stateTensor(this.setup.state[index]!, next);
     }
     const results = await step.session.run(feeds, fetches);
     for (const { index } of step.updates) {
@@ -205,7 +219,7 @@ class OnnxTrainer implements Trainer {
   }
 
   async writeBack(): Promise<void> {
-    this.setup.state.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(this.current[i]!, v.shape))));
+    this.setup.state.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(this.current[i]!, v.shape, v.dtype))));
   }
 
   async getOptimizerState(): Promise<OptimizerArray[]> {

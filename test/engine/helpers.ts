@@ -182,11 +182,14 @@ export async function trainRun(
   }
 }
 
-/** max|a - b| / max|b|: the error relative to the tensor's scale. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/**
+ * max|a - b| / max(max|b|, floor): the error relative to the tensor's scale. The floor keeps
+ * tensors that are (almost) all zero, whose relative error is meaningless, from dominating.
+ */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, floor = 0): number {
   assert.equal(a.length, b.length, 'length mismatch');
   let diff = 0;
-  let scale = 0;
+  let scale = floor;
   for (let i = 0; i < a.length; i++) {
     diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
     scale = Math.max(scale, Math.abs(b[i]!));
@@ -194,7 +197,7 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return scale === 0 ? diff : diff / scale;
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
-  const error = relativeError(actual, expected);
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string, floor = 0): void {
+  const error = relativeError(actual, expected, floor);
   assert.ok(error <= tolerance, `${what}: relative error ${error.toExponential(2)} > ${tolerance}`);
 }

@@ -19,10 +19,9 @@ interface BatchNormLayer {
   axis: number;
   momentum: number;
   epsilon: number;
-  center: boolean;
-  scale: boolean;
-  gamma: tf.LayerVariable;
-  beta: tf.LayerVariable;
+  /** Absent when the layer has scale: false / center: false. */
+  gamma?: tf.LayerVariable;
+  beta?: tf.LayerVariable;
   movingMean: tf.LayerVariable;
   movingVariance: tf.LayerVariable;
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[];
@@ -47,11 +46,11 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsi
         const dBeta = tf.sum(dy, axes);
         const dGamma = tf.mul(tf.sum(tf.mul(dy, c), axes), s);
         // dx = gamma * s * (dy - dBeta / n - xhat * dGamma / n), xhat = c * s: per-channel
-        // factors first, then dy * a + m as one batch-norm style affine pass, plus c * k.
+        // factors first, so that only dy * a + c * k + m touches full-size tensors.
         const a = tf.mul(gammaValue, s);
         const k = tf.neg(tf.div(tf.mul(tf.mul(a, s), dGamma), count));
         const m = tf.neg(tf.div(tf.mul(a, dBeta), count));
-        const dx = tf.add(tf.batchNorm(dy, tf.zerosLike(m), tf.onesLike(m), m, a, 0), tf.mul(c, k));
+        const dx = tf.add(tf.add(tf.mul(dy, a), tf.mul(c, k)), m);
         return [dx, dGamma, dBeta];
       },
     };
@@ -63,13 +62,16 @@ function fastBatchNormCall(original: BatchNormLayer['call']): BatchNormLayer['ca
   return function (this: BatchNormLayer, inputs, kwargs) {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const lastAxis = input !== undefined && (this.axis === -1 || this.axis === input.rank - 1);
-    if (kwargs['training'] !== true || input === undefined || !lastAxis || !this.center || !this.scale) {
-      return original.call(this, inputs, kwargs);
-    }
+    if (kwargs['training'] !== true || input === undefined || !lastAxis) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
       const axes = input.shape.slice(0, -1).map((_, i) => i);
+      const channels = input.shape[input.rank - 1]!;
       const { mean, variance } = tf.moments(input, axes);
-      const output = batchNormTraining(input, this.gamma.read(), this.beta.read(), this.epsilon);
+      // scale: false / center: false layers normalise with a fixed gamma of 1 / beta of 0 (eager
+      // tfjs-layers cannot train those at all: it reads the missing gamma).
+      const gamma = this.gamma?.read() ?? tf.ones([channels]);
+      const beta = this.beta?.read() ?? tf.zeros([channels]);
+      const output = batchNormTraining(input, gamma, beta, this.epsilon);
       for (const [variable, value] of [[this.movingMean, mean], [this.movingVariance, variance]] as const) {
         // As tfjs-layers' doMovingAverage: v - (v - value) * (1 - momentum).
         const current = variable.read();

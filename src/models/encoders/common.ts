@@ -78,6 +78,16 @@ export function classifierInput(encoder: string, inputSize: number, minSize: num
   return tf.input({ shape: [inputSize, inputSize, 3], name: 'input_1' });
 }
 
+/**
+ * The Keras include_top head of ResNet, Xception, InceptionResNetV2 and MobileNetV2: global
+ * average pooling then a 1000-way softmax named 'predictions'.
+ */
+export function imagenetTop(input: tf.SymbolicTensor, features32: tf.SymbolicTensor, modelName: string, poolName = 'avg_pool'): tf.LayersModel {
+  let x = applyTo(tf.layers.globalAveragePooling2d({ name: poolName }), features32);
+  x = applyTo(dense({ units: 1000, activation: 'softmax', name: 'predictions' }), x);
+  return tf.model({ inputs: input, outputs: x, name: modelName });
+}
+
 /** Number of channels of an NHWC tensor (always known in these architectures). */
 export function channelsOf(x: tf.SymbolicTensor): number {
   const channels = x.shape[x.shape.length - 1];

@@ -16,7 +16,7 @@ import {
   checkEncoderInput,
   classifierInput,
   conv2d,
-  dense,
+  imagenetTop,
   FeatureRecorder,
   KerasAutoNames,
   resolveAlpha,
@@ -175,8 +175,6 @@ export const inceptionresnetv2: EncoderSpec = {
   buildImagenetClassifier(inputSize = 224, options) {
     const input = classifierInput(NAME, inputSize, MIN_INPUT);
     const { features } = build(input, options);
-    let x = applyTo(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), features[32]);
-    x = applyTo(dense({ units: 1000, activation: 'softmax', name: 'predictions' }), x);
-    return tf.model({ inputs: input, outputs: x, name: 'inception_resnet_v2' });
+    return imagenetTop(input, features[32], 'inception_resnet_v2');
   },
 };

@@ -11,7 +11,7 @@ import {
   classifierInput,
   conv2d,
   correctPad,
-  dense,
+  imagenetTop,
   depthwiseConv2d,
   FeatureRecorder,
   KerasAutoNames,
@@ -117,10 +117,8 @@ export const mobilenetv2: EncoderSpec = {
   buildImagenetClassifier(inputSize = 224, options) {
     const input = classifierInput(NAME, inputSize, MIN_INPUT);
     const { features } = build(input, options);
-    const names = new KerasAutoNames();
-    let x = applyTo(tf.layers.globalAveragePooling2d({ name: names.next('global_average_pooling2d') }), features[32]);
-    x = applyTo(dense({ units: 1000, activation: 'softmax', name: 'predictions' }), x);
     const alpha = resolveAlpha(NAME, options);
-    return tf.model({ inputs: input, outputs: x, name: `mobilenetv2_${alpha.toFixed(2)}_${inputSize}` });
+    const poolName = new KerasAutoNames().next('global_average_pooling2d');
+    return imagenetTop(input, features[32], `mobilenetv2_${alpha.toFixed(2)}_${inputSize}`, poolName);
   },
 };

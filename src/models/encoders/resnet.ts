@@ -9,7 +9,7 @@ import {
   checkEncoderInput,
   classifierInput,
   conv2d,
-  dense,
+  imagenetTop,
   FeatureRecorder,
   resolveAlpha,
   scaleWidth,
@@ -95,9 +95,7 @@ function resnetSpec(name: string, modelName: string, blocks: [number, number, nu
     buildImagenetClassifier(inputSize = 224, options) {
       const input = classifierInput(name, inputSize, spec.minInputSize);
       const { features } = spec.build(input, options);
-      let x = applyTo(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), features[32]);
-      x = applyTo(dense({ units: 1000, activation: 'softmax', name: 'predictions' }), x);
-      return tf.model({ inputs: input, outputs: x, name: modelName });
+      return imagenetTop(input, features[32], modelName);
     },
   };
   return spec;

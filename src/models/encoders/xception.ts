@@ -14,7 +14,7 @@ import {
   checkEncoderInput,
   classifierInput,
   conv2d,
-  dense,
+  imagenetTop,
   FeatureRecorder,
   KerasAutoNames,
   resolveAlpha,
@@ -134,8 +134,6 @@ export const xception: EncoderSpec = {
   buildImagenetClassifier(inputSize = 224, options) {
     const input = classifierInput(NAME, inputSize, MIN_INPUT);
     const { features } = build(input, options);
-    let x = applyTo(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), features[32]);
-    x = applyTo(dense({ units: 1000, activation: 'softmax', name: 'predictions' }), x);
-    return tf.model({ inputs: input, outputs: x, name: 'xception' });
+    return imagenetTop(input, features[32], 'xception');
   },
 };

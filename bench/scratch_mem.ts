@@ -1,0 +1,26 @@
+import * as ort from 'onnxruntime-node';
+import { BENCH_MODELS } from './models.js';
+import { traceFunction } from '../src/engine/trace/trace.js';
+import { lowerProgram } from '../src/engine/lower.js';
+import { encodeModel } from '../src/engine/onnx/model.js';
+import { AdamOptimizer } from '../src/engine/adam.js';
+import { lossFunction } from '../src/engine/losses.js';
+import { modelVariables, trainingStep } from '../src/engine/step.js';
+const [arena, pattern] = [process.argv[2] === '1', process.argv[3] === '1'];
+const spec = BENCH_MODELS['mobilenet_v2']!; const B = 8;
+const m = spec.build();
+const { trainable, nonTrainable } = modelVariables(m);
+const adam = new AdamOptimizer(trainable, { learningRate: 1e-3 });
+const parts = { model: m, loss: lossFunction('categoricalCrossentropy'), optimizer: adam, params: trainable };
+const state = [...trainable, ...nonTrainable, ...adam.variables];
+const rss = () => (process.memoryUsage().rss / 1e6).toFixed(0);
+console.log('after build rss', rss());
+const trace = traceFunction({ state, inputs: [{ name: 'x', shape: [B, 224, 224, 3], dtype: 'float32' }, { name: 'y', shape: [B, 7], dtype: 'float32' }], run: ([x, y]) => ({ loss: trainingStep(parts, x!, y!) }) });
+const bytes = encodeModel(lowerProgram(trace.program, { name: 'p' }).graph);
+console.log('after trace rss', rss());
+const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, enableCpuMemArena: arena, enableMemPattern: pattern });
+console.log('after session rss', rss());
+const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', new Float32Array(B * 224 * 224 * 3).fill(0.5), [B, 224, 224, 3]), y: new ort.Tensor('float32', new Float32Array(B * 7).fill(0.1), [B, 7]) };
+state.forEach((v, i) => { feeds[`state_${i}`] = new ort.Tensor('float32', Float32Array.from(v.dataSync()), v.shape); });
+for (let i = 0; i < 4; i++) { const t = performance.now(); const c = process.cpuUsage(); await s.run(feeds); const d = process.cpuUsage(c); console.log('run ms', (performance.now() - t).toFixed(0), 'cpu', ((d.user + d.system) / 1000).toFixed(0), 'rss', rss()); }
+console.log('peak', (process.resourceUsage().maxRSS / 1024).toFixed(0));
