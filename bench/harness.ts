@@ -2,6 +2,11 @@
  * Shared benchmark plumbing: run dermkit and PyTorch (../shared/bench/torch_reference.py) as
  * separate child processes, interleaved round by round so that both see the same machine load,
  * take medians, record each side's peak RSS, and print one RATIO line per model.
+ *
+ * Idle threads: dermkit's ONNX Runtime sessions let idle worker threads sleep. PyTorch's OpenMP
+ * threads spin by default, which on a shared machine collapses its throughput (measured 10x
+ * slower at load average 5 on 2 cores), so PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless
+ * --torch-spin is given.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,15 +23,21 @@ export interface BenchArgs {
   batch?: number;
   torchScript: string;
   python: string;
+  /** Keep PyTorch's default (spinning) OpenMP wait policy. */
+  torchSpin: boolean;
   worker?: string;
 }
 
 const DEFAULT_TORCH_SCRIPT = fileURLToPath(new URL('../../shared/bench/torch_reference.py', import.meta.url));
 
 export function parseArgs(argv: string[], defaultModels: string[]): BenchArgs {
-  const args: BenchArgs = { models: defaultModels, rounds: 3, steps: 3, threads: 2, torchScript: DEFAULT_TORCH_SCRIPT, python: '/usr/bin/python3' };
+  const args: BenchArgs = { models: defaultModels, rounds: 3, steps: 3, threads: 2, torchScript: DEFAULT_TORCH_SCRIPT, python: '/usr/bin/python3', torchSpin: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
+    if (flag === '--torch-spin') {
+      args.torchSpin = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`bench: ${flag} needs a value`);
     i++;
@@ -39,7 +50,7 @@ export function parseArgs(argv: string[], defaultModels: string[]): BenchArgs {
       case '--torch-script': args.torchScript = value; break;
       case '--python': args.python = value; break;
       case '--worker': args.worker = value; break;
-      default: throw new Error(`bench: unknown flag ${flag} (use --models, --rounds, --steps, --threads, --batch, --torch-script, --python)`);
+      default: throw new Error(`bench: unknown flag ${flag} (use --models, --rounds, --steps, --threads, --batch, --torch-script, --python, --torch-spin)`);
     }
   }
   return args;
@@ -97,7 +108,8 @@ export async function runTorch(model: string, kind: 'fwd' | 'train', batch: numb
     "finally: print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
   ].join('\n');
   const argv = ['-c', wrapper, args.torchScript, '--model', model, '--batch', String(batch), '--threads', String(args.threads), '--runs', String(args.steps)];
-  const { stdout } = await run(args.python, argv, { maxBuffer: 1 << 24 });
+  const env = args.torchSpin ? process.env : { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+  const { stdout } = await run(args.python, argv, { maxBuffer: 1 << 24, env });
   const line = stdout.split('\n').find((l) => l.startsWith(`REF ${model} ${kind} `));
   const rss = /MAXRSS_KB (\d+)/.exec(stdout);
   const rate = line === undefined ? undefined : /img_per_s=([\d.]+)/.exec(line);
@@ -143,6 +155,7 @@ export async function compare(
 export async function main(kind: 'train' | 'infer', args: BenchArgs, forModel: (model: string) => Promise<string[]>): Promise<void> {
   const summary: string[] = [];
   for (const model of args.models) summary.push(...(await forModel(model)));
-  console.log(`# ${kind} benchmark: dermkit vs PyTorch, ${args.threads} threads, medians of ${args.rounds} interleaved rounds`);
+  const policy = args.torchSpin ? 'default OpenMP wait policy' : 'OMP_WAIT_POLICY=PASSIVE';
+  console.log(`# ${kind} benchmark: dermkit vs PyTorch (${policy}), ${args.threads} threads, medians of ${args.rounds} interleaved rounds`);
   for (const line of summary) console.log(line);
 }

@@ -1,9 +1,7 @@
 /**
- * Layout clean-up on an emitted ONNX graph. Kernel lowerings keep TF.js's NHWC at their
- * boundaries and transpose to NCHW around each convolution, so a conv followed by a conv (or
- * by its own gradient) produces Transpose(NCHW->NHWC) immediately followed by
- * Transpose(NHWC->NCHW). This pass composes chains of transposes, drops those that compose to
- * the identity, forwards Identity nodes and removes nodes whose results nobody uses.
+ * Clean-up on an emitted ONNX graph: composes chains of Transposes (an explicit TF.js Transpose
+ * next to a layout change), drops those that compose to the identity, forwards Identity nodes,
+ * and removes nodes whose results nobody uses (peepholes in the lowerings leave some behind).
  */
 import type { OnnxGraph, OnnxNode } from './onnx/model.js';
 

@@ -94,9 +94,9 @@ export function lowerProgram(program: TracedProgram, options: LoweringOptions): 
 
   /** Transpose between layouts; a Reshape when only unit axes move (e.g. [1, 1, 1, C]). */
   const relayout = (value: TracedValue, source: string, perm: number[]): string => {
-    const shape = perm === NHWC_TO_NCHW ? value.shape : NHWC_TO_NCHW.map((a) => value.shape[a]!);
-    const moved = perm.map((p) => shape[p]!);
-    const nonUnit = perm.filter((p) => shape[p] !== 1);
+    const sourceShape = perm === NHWC_TO_NCHW ? value.shape : NHWC_TO_NCHW.map((a) => value.shape[a]!);
+    const moved = perm.map((p) => sourceShape[p]!);
+    const nonUnit = perm.filter((p) => sourceShape[p] !== 1);
     if (nonUnit.every((p, i) => i === 0 || p > nonUnit[i - 1]!)) return g.op('Reshape', [source, g.int64s(moved)]);
     return g.op('Transpose', [source], { perm });
   };

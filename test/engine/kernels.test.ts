@@ -92,8 +92,13 @@ describe('pooling, resizing and normalisation', () => {
     check(pooled((x) => tf.image.resizeBilinear(x, [9, 9], true)), [[1, 4, 4, 2]]));
   it('ResizeBilinear with half-pixel centres (forward)', () =>
     check(([x]) => ({ y: tf.image.resizeBilinear(x as tf.Tensor4D, [9, 11], false, true) }), [[1, 4, 5, 2]]));
-  it('ResizeNearestNeighbor (forward)', () =>
-    check(([x]) => ({ y: tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [8, 10]) }), [[1, 4, 5, 2]]));
+  // TF.js's ResizeNearestNeighborGrad offsets dy by the input's batch stride: compare at batch 1.
+  it('ResizeNearestNeighbor x2 and its gradient', () => check(pooled((x) => tf.image.resizeNearestNeighbor(x, [10, 10])), [[1, 5, 5, 3]]));
+  it('ResizeNearestNeighbor to odd sizes with align corners / half-pixel centres (forward)', () =>
+    check(([x]) => ({
+      aligned: tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [9, 7], true),
+      halfPixel: tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [9, 11], false, true),
+    }), [[1, 4, 5, 2]]));
   it('batch norm in training mode with moments, and gradients', () =>
     check(([x, gamma, beta]) => {
       const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {

@@ -11,17 +11,17 @@ const sameAsX = (k: string) => (inputs: Readonly<Record<string, ValueMeta>>) => 
 };
 
 /** The shape a value of TF.js shape `shape` has when stored in `layout`. */
-export function physicalShape(shape: readonly number[], layout: Layout): number[] {
+function physicalShape(shape: readonly number[], layout: Layout): number[] {
   return layout === 'nchw' && shape.length === 4 ? NHWC_TO_NCHW.map((p) => shape[p]!) : [...shape];
 }
 
 /** A kernel `x -> f(x)` emitted by `build`, computed in whatever layout x already has. */
-function unary(name: string, build: (g: GraphBuilder, x: string, operand: Operand) => string): AnyKernelLowering {
+function unary(name: string, build: (g: GraphBuilder, x: string) => string): AnyKernelLowering {
   return kernel({
     infer: sameAsX(name),
     emit: (g, inputs) => {
       const x = required(inputs, 'x', name);
-      return [inLayout(build(g, x.as(x.layout), x), x.layout)];
+      return [inLayout(build(g, x.as(x.layout)), x.layout)];
     },
   });
 }

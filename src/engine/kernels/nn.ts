@@ -63,7 +63,7 @@ function resizedShape(images: ValueMeta, size: [number, number]): number[] {
  * The 1-D linear interpolation TF.js's ResizeBilinear applies along one axis, as a dense
  * [outSize, inSize] matrix (row r holds the two source weights of output r).
  */
-export function bilinearMatrix(inSize: number, outSize: number, attrs: ResizeAttrs): Float32Array {
+function bilinearMatrix(inSize: number, outSize: number, attrs: ResizeAttrs): Float32Array {
   const aligned = attrs.alignCorners && outSize > 1;
   const ratio = (aligned ? inSize - 1 : inSize) / (aligned ? outSize - 1 : outSize);
   const m = new Float32Array(outSize * inSize);
@@ -74,6 +74,19 @@ export function bilinearMatrix(inSize: number, outSize: number, attrs: ResizeAtt
     const frac = source - lower;
     m[r * inSize + lower] += 1 - frac;
     m[r * inSize + upper] += frac;
+  }
+  return m;
+}
+
+/** TF.js's ResizeNearestNeighbor along one axis as a 0/1 [outSize, inSize] matrix. */
+function nearestMatrix(inSize: number, outSize: number, attrs: ResizeAttrs): Float32Array {
+  const aligned = attrs.alignCorners && outSize > 1;
+  const ratio = (aligned ? inSize - 1 : inSize) / (aligned ? outSize - 1 : outSize);
+  const m = new Float32Array(outSize * inSize);
+  for (let r = 0; r < outSize; r++) {
+    const source = ratio * (attrs.halfPixelCenters ? r + 0.5 : r);
+    const nearest = Math.max(0, Math.min(inSize - 1, aligned ? Math.round(source) : Math.floor(source)));
+    m[r * inSize + nearest] = 1;
   }
   return m;
 }
@@ -110,6 +123,32 @@ function resize(name: string, nearest: boolean): AnyKernelLowering {
   });
 }
 
+/**
+ * The adjoint of a forward resize, applied per axis as a product with the (transposed)
+ * [out, in] interpolation matrix; both products broadcast over N and C of the NCHW dy.
+ * (TF.js's own ResizeBilinearGrad ignores halfPixelCenters; this is the true gradient of the
+ * forward pass in every mode.)
+ */
+function resizeGrad(name: string, matrix: (inSize: number, outSize: number, attrs: ResizeAttrs) => Float32Array): AnyKernelLowering {
+  return kernel<ResizeAttrs>({
+    infer: (inputs) => [meta(required(inputs, 'images', name).shape, 'float32')],
+    emit: (g, inputs, attrs) => {
+      const images = required(inputs, 'images', name);
+      const dy = required(inputs, 'dy', name);
+      const [, inH, inW] = images.shape as [number, number, number, number];
+      const [, outH, outW] = dy.shape as [number, number, number, number];
+      let grad = dy.as('nchw');
+      if (outW !== inW || attrs.alignCorners || attrs.halfPixelCenters) {
+        grad = g.op('MatMul', [grad, g.initializer('float32', [outW, inW], matrix(inW, outW, attrs), 'resize_w')]);
+      }
+      if (outH !== inH || attrs.alignCorners || attrs.halfPixelCenters) {
+        grad = g.op('MatMul', [g.initializer('float32', [inH, outH], transposedMatrix(matrix(inH, outH, attrs), outH, inH), 'resize_h'), grad]);
+      }
+      return [inLayout(grad, 'nchw')];
+    },
+  });
+}
+
 export const nnKernels: Record<string, AnyKernelLowering> = {
   BatchMatMul: matMul('BatchMatMul', false),
   _FusedMatMul: matMul('_FusedMatMul', true),
@@ -140,25 +179,6 @@ export const nnKernels: Record<string, AnyKernelLowering> = {
   }),
   ResizeBilinear: resize('ResizeBilinear', false),
   ResizeNearestNeighbor: resize('ResizeNearestNeighbor', true),
-  // The adjoint of the forward interpolation, applied per axis as a product with the transposed
-  // interpolation matrix. (TF.js's own kernel ignores halfPixelCenters; this is the true gradient
-  // of the forward pass in every mode.)
-  ResizeBilinearGrad: kernel<ResizeAttrs>({
-    infer: (inputs) => [meta(required(inputs, 'images', 'ResizeBilinearGrad').shape, 'float32')],
-    emit: (g, inputs, attrs) => {
-      const images = required(inputs, 'images', 'ResizeBilinearGrad');
-      const dy = required(inputs, 'dy', 'ResizeBilinearGrad');
-      const [, inH, inW] = images.shape as [number, number, number, number];
-      const [, outH, outW] = dy.shape as [number, number, number, number];
-      // NCHW dy [N, C, outH, outW]: right-multiply by the [outW, inW] matrix, then left-multiply
-      // by the transposed [inH, outH] one; both broadcast over N and C.
-      let grad = dy.as('nchw');
-      if (outW !== inW) grad = g.op('MatMul', [grad, g.initializer('float32', [outW, inW], bilinearMatrix(inW, outW, attrs), 'resize_w')]);
-      if (outH !== inH) {
-        const hT = transposedMatrix(bilinearMatrix(inH, outH, attrs), outH, inH);
-        grad = g.op('MatMul', [g.initializer('float32', [inH, outH], hT, 'resize_h'), grad]);
-      }
-      return [inLayout(grad, 'nchw')];
-    },
-  }),
+  ResizeBilinearGrad: resizeGrad('ResizeBilinearGrad', bilinearMatrix),
+  ResizeNearestNeighborGrad: resizeGrad('ResizeNearestNeighborGrad', nearestMatrix),
 };

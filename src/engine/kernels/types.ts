@@ -1,9 +1,9 @@
 /**
  * The contract between the tracer and the ONNX emitter: one `KernelLowering` per TF.js kernel
  * name. `infer` gives output shapes without computing anything (tracing runs no arithmetic);
- * `emit` appends the ONNX nodes that compute the kernel. Tensors keep TF.js's NHWC layout at
- * kernel boundaries; convolution-like lowerings transpose to NCHW inside and back out, and the
- * layout pass removes the transpose pairs that end up adjacent.
+ * `emit` appends the ONNX nodes that compute the kernel. Kernels see TF.js's (NHWC) semantics,
+ * but rank-4 values may physically live in NCHW (see Layout): the lowering driver inserts a
+ * transpose only where a kernel asks for a layout its input does not have.
  */
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { DType, ValueMeta } from '../trace/program.js';

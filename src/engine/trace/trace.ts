@@ -26,15 +26,14 @@ export interface TraceSpec {
 }
 
 export interface Trace {
+  /** Inputs: `spec.inputs` by name and `state[i]` as stateInputName(i). */
   program: TracedProgram;
-  /** Program input name of `state[i]`. */
-  stateInputNames: string[];
   /** For each state variable the function assigned: its index and the program output holding the new value. */
   stateUpdates: Array<{ index: number; output: string }>;
 }
 
 export const stateInputName = (index: number) => `state_${index}`;
-export const stateOutputName = (index: number) => `state_${index}_next`;
+const stateOutputName = (index: number) => `state_${index}_next`;
 
 function asDType(dtype: tf.DataType, what: string): DType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
@@ -47,6 +46,7 @@ export function traceFunction(spec: TraceSpec): Trace {
   // Hold the variables' real values while they point at placeholders during the trace.
   const saved = spec.state.map((v) => tf.clone(v));
   const recorder = new TraceRecorder();
+  const placeholders: tf.Tensor[] = [];
   backend.recorder = recorder;
   activateBackend(TRACE_BACKEND);
   try {
@@ -60,6 +60,7 @@ export function traceFunction(spec: TraceSpec): Trace {
       return recorder.valueOf(variable, backend);
     });
     const inputs = spec.inputs.map((input) => recorder.placeholder(backend, input.name, input));
+    placeholders.push(...inputs);
     const results = withTraceFastPaths(() => tf.tidy(() => spec.run(inputs)));
     const outputs = Object.entries(results).map(([name, tensor]) => ({ name, value: recorder.valueOf(tensor, backend) }));
     const stateUpdates: Trace['stateUpdates'] = [];
@@ -70,13 +71,10 @@ export function traceFunction(spec: TraceSpec): Trace {
       outputs.push({ name: output, value });
       stateUpdates.push({ index, output });
     });
-    tf.dispose([...inputs, ...Object.values(results)]);
-    return {
-      program: { values: recorder.values, ops: recorder.ops, outputs },
-      stateInputNames: spec.state.map((_, i) => stateInputName(i)),
-      stateUpdates,
-    };
+    tf.dispose(Object.values(results));
+    return { program: { values: recorder.values, ops: recorder.ops, outputs }, stateUpdates };
   } finally {
+    tf.dispose(placeholders);
     backend.recorder = null;
     activateBackend(previousBackend);
     spec.state.forEach((variable, i) => variable.assign(saved[i]!));
