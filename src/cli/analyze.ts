@@ -11,7 +11,7 @@ interface AnalyzeFlags {
   cls: string;
   out: string;
   json?: boolean;
-  roi: boolean;
+  roi?: boolean;
   tta?: boolean;
   engine: EngineName;
   concurrency: number;
@@ -34,7 +34,8 @@ export function registerAnalyze(program: Command): void {
     .option('--cls <dir>', 'classification model directory', DEFAULT_CLASSIFIER_DIR)
     .option('--out <dir>', 'output directory', 'dermkit-out')
     .option('--json', 'print the results as JSON to stdout')
-    .option('--no-roi', 'classify the whole image instead of the lesion ROI')
+    .option('--roi', 'classify the lesion ROI (default: what the classifier was trained on)')
+    .option('--no-roi', 'classify the whole image (the paper\'s "without ROI" arm)')
     .option('--tta', 'test-time augmentation: average over the 8 flips/rotations (8x slower)')
     .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
     .option('--concurrency <n>', 'images analysed at once', intOption, 1)

@@ -56,7 +56,7 @@ export async function writeModelCard(input: ModelCardInput): Promise<string> {
   md += `- Data licence: ${DATA_LICENCE}\n`;
   if (training) {
     const o = (training.options ?? {}) as Record<string, unknown>;
-    md += `- Epochs completed: ${String(training.epoch)} (best epoch ${String(training.bestEpoch)}), wall time ${(Number(training.wallSeconds) / 60).toFixed(1)} min on 2 CPU cores\n`;
+    md += `- Weights: the checkpoint after epoch ${String(training.epoch)} (lowest validation loss so far), training wall time to it ${(Number(training.wallSeconds) / 60).toFixed(1)} min on 2 CPU cores\n`;
     md += `- Optimiser: Adam, lr ${String(o.lr ?? 1e-3)}, batch ${String(o.batch ?? 8)}, augmentation ${String(o.augment ?? 'paper')}, seed ${String(training.seed)}\n`;
   }
   if (config.provenance.notes) md += `- Notes: ${config.provenance.notes}\n`;

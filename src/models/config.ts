@@ -44,6 +44,11 @@ export interface ModelConfig {
   preprocessing: Preprocessing;
   /** Classifier output names, in head order. */
   classes?: string[];
+  /**
+   * Classifier: what it was trained on, the lesion ROI (the paper's cascade) or the whole image.
+   * The cascade feeds it the same unless told otherwise.
+   */
+  trainedOn?: 'roi' | 'image';
   /** Segmenter: probability above which a pixel is lesion. */
   maskThreshold?: number;
   /** Extra constructor options needed to rebuild the exact architecture. */

@@ -23,7 +23,10 @@ export interface StageOptions {
 export interface AnalyzeOptions extends StageOptions {
   segmenter: ModelRunner;
   classifier: ModelRunner;
-  /** Classify the lesion ROI (default) or the whole image. */
+  /**
+   * Classify the lesion ROI (true) or the whole image (false, the paper's "without ROI" arm).
+   * Default: what the classifier was trained on (its config's `trainedOn`), else the ROI.
+   */
   roi?: boolean;
   /** ROI margin around the lesion's bounding box, as a fraction of its size. */
   roiMargin?: number;
@@ -39,6 +42,8 @@ export interface AnalysisResult {
   mask: GrayImage;
   /** The image region the classifier saw. */
   roi: RgbImage;
+  /** Whether the classifier saw the lesion ROI or the whole image. */
+  classifiedOn: 'roi' | 'image';
   probabilities: Record<string, number>;
   top: { label: string; probability: number };
   lesionAreaFraction: number;
@@ -77,6 +82,11 @@ export async function classify(img: RgbImage, classifier: ModelRunner, opts: Sta
   return Object.fromEntries(classes.map((c, i) => [c, out[i]!]));
 }
 
+/** The text drawn on overlays: top class, its probability, and the research-use notice. */
+export function overlayLabel(top: { label: string; probability: number }): string {
+  return `${top.label} ${(top.probability * 100).toFixed(1)}% — research use only`;
+}
+
 export function topClass(probabilities: Record<string, number>): { label: string; probability: number } {
   let best = { label: '', probability: -Infinity };
   for (const [label, probability] of Object.entries(probabilities)) if (probability > best.probability) best = { label, probability };
@@ -85,14 +95,16 @@ export function topClass(probabilities: Record<string, number>): { label: string
 
 export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = performance.now();
-  const img = typeof image === 'string' || Buffer.isBuffer(image)
+  // Not Buffer.isBuffer: this module also runs in the browser (private mode), where Buffer does not exist.
+  const img = typeof image === 'string' || image instanceof Uint8Array
     ? await decodeImage(image, { name: opts.name, maxPixels: opts.maxPixels })
     : image;
   const t1 = performance.now();
   const { mask } = await segment(img, opts.segmenter, opts);
   const t2 = performance.now();
   const bbox = boundingBox(mask);
-  const roi = opts.roi === false ? img : extractRoi(img, mask, { margin: opts.roiMargin }).roi;
+  const useRoi = opts.roi ?? opts.classifier.config.trainedOn !== 'image';
+  const roi = useRoi ? extractRoi(img, mask, { margin: opts.roiMargin }).roi : img;
   const t3 = performance.now();
   const probabilities = await classify(roi, opts.classifier, opts);
   const t4 = performance.now();
@@ -101,6 +113,7 @@ export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOp
     height: img.height,
     mask,
     roi,
+    classifiedOn: useRoi ? 'roi' : 'image',
     probabilities,
     top: topClass(probabilities),
     lesionAreaFraction: areaFraction(mask),

@@ -8,7 +8,7 @@ import { appendFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { decodeImage, encodeJpeg, encodePng } from '../image/decode.js';
 import { renderOverlay } from '../image/overlay.js';
-import { analyze, RESEARCH_NOTICE, type AnalysisResult } from './analyze.js';
+import { analyze, overlayLabel, RESEARCH_NOTICE, type AnalysisResult } from './analyze.js';
 import type { Predictor } from './predictor.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp']);
@@ -26,6 +26,7 @@ export interface BatchRecord {
   topProbability?: number;
   probabilities?: Record<string, number>;
   lesionAreaFraction?: number;
+  classifiedOn?: AnalysisResult['classifiedOn'];
   bbox?: AnalysisResult['bbox'];
   timingsMs?: AnalysisResult['timingsMs'];
   outputs?: { mask: string; roi: string; overlay: string };
@@ -101,13 +102,12 @@ async function analyzeOne(file: string, name: string, opts: BatchOptions): Promi
     r.timingsMs.decode = decodeMs;
     r.timingsMs.total += decodeMs;
     const outputs = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };
-    const label = `${r.top.label} ${(r.top.probability * 100).toFixed(1)}%`;
     await writeFile(path.join(opts.out, outputs.mask), await encodePng(r.mask));
     await writeFile(path.join(opts.out, outputs.roi), await encodeJpeg(r.roi));
-    await writeFile(path.join(opts.out, outputs.overlay), await renderOverlay(image, r.mask, label));
+    await writeFile(path.join(opts.out, outputs.overlay), await renderOverlay(image, r.mask, overlayLabel(r.top)));
     return {
       file, name, ok: true, width: r.width, height: r.height, top: r.top.label, topProbability: r.top.probability,
-      probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, bbox: r.bbox, timingsMs: r.timingsMs,
+      probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, classifiedOn: r.classifiedOn, bbox: r.bbox, timingsMs: r.timingsMs,
       outputs, notice: RESEARCH_NOTICE,
     };
   } catch (e) {

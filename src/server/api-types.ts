@@ -44,7 +44,3 @@ export interface AnalysisBody {
   timingsMs: { queue: number; decode: number; segment: number; roi: number; classify: number; encode: number; total: number };
 }
 
-/** The text drawn on the overlay; the web page's private mode draws the same. */
-export function overlayLabel(top: { label: string; probability: number }): string {
-  return `${top.label} ${(top.probability * 100).toFixed(1)}% — research use only`;
-}

@@ -136,6 +136,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
     val = await roiSamples(val as ClsSample[], opts.roiFrom, cacheRoot);
     model.config.provenance.notes = `classifier trained on ROIs cut by ${opts.roiFrom}`;
   }
+  if (opts.task === 'cls') model.config.trainedOn = opts.roiFrom ? 'roi' : 'image';
   const batch = opts.batch ?? defaults.batch;
   const common = {
     batchSize: batch, inputSize: p.inputSize, resizeMode: p.resizeMode, seed,

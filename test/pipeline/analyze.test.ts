@@ -46,6 +46,18 @@ test('without ROI the classifier sees the whole image', async () => {
   const r = await analyze(files.small, { segmenter, classifier, roi: false });
   assert.equal(r.roi.width, 600);
   assert.equal(r.roi.height, 450);
+  assert.equal(r.classifiedOn, 'image');
+});
+
+test('by default the classifier sees what it was trained on', async () => {
+  const files = await writeTestImages(dir);
+  const wholeImageClassifier = { ...classifier, config: { ...classifier.config, trainedOn: 'image' as const } };
+  const byDefault = await analyze(files.small, { segmenter, classifier: wholeImageClassifier });
+  assert.equal(byDefault.classifiedOn, 'image');
+  assert.equal(byDefault.roi.width, 600);
+  const forced = await analyze(files.small, { segmenter, classifier: wholeImageClassifier, roi: true });
+  assert.equal(forced.classifiedOn, 'roi');
+  assert.equal((await analyze(files.small, { segmenter, classifier })).classifiedOn, 'roi');
 });
 
 test('a buffer that is not an image is refused with its name', async () => {

@@ -22,8 +22,8 @@ test('a small U-Net learns synthetic lesions to validation Dice >= 0.90', async 
   const t0 = performance.now();
   const out = path.join(root, 'seg');
   const { history } = await trainRun({
-    task: 'seg', data, out, encoder: 'mobilenetv2', alpha: 0.35, inputSize: 64, epochs: 12, batch: 8, lr: 3e-3,
-    patience: 0, augment: 'none', seed: 1,
+    task: 'seg', data, out, encoder: 'mobilenetv2', alpha: 0.35, inputSize: 64, epochs: 16, batch: 8, lr: 3e-3,
+    patience: 0, augment: 'none', seed: 1, bnMomentum: 0.9, reduceOnPlateau: true,
   });
   const best = Math.max(...history.map((h) => h.metrics.dice!));
   console.log(`seg: best val Dice ${best.toFixed(3)} after ${history.length} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s (${history[0]!.engine})`);
@@ -37,7 +37,7 @@ test('a small classifier learns synthetic lesion classes to validation accuracy 
   const t0 = performance.now();
   const { history } = await trainRun({
     task: 'cls', data, out: path.join(root, 'cls'), encoder: 'mobilenetv2', alpha: 0.35, inputSize: 64, epochs: 12, batch: 8,
-    lr: 3e-3, patience: 0, augment: 'none', seed: 1,
+    lr: 3e-3, patience: 0, augment: 'none', seed: 1, bnMomentum: 0.9,
   });
   const best = Math.max(...history.map((h) => h.metrics.accuracy!));
   console.log(`cls: best val accuracy ${best.toFixed(3)} after ${history.length} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s (${history[0]!.engine})`);

@@ -4,8 +4,8 @@
  * - private mode runs the whole cascade in this page: the image is never sent anywhere (the page
  *   only downloads the models and the runtime from the server).
  */
-import { RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
-import { overlayLabel, type AnalysisBody, type ErrorBody, type ModelRef } from '../../src/server/api-types.js';
+import type { AnalysisBody, ErrorBody, ModelRef } from '../../src/server/api-types.js';
+import { overlayLabel, RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
 import { runCascade } from './cascade.js';
 import { loadBrowserModel, type BrowserModel } from './ort-models.js';
 import { base64ToBlob, decodeFile, overlayPng, rgbToPng } from './pixels.js';
