@@ -12,7 +12,7 @@ let data: string;
 before(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'dermkit-train-'));
   data = path.join(root, 'data');
-  await generateSynthetic({ out: data, n: 160, size: 96, seed: 3, task: 'seg' });
+  await generateSynthetic({ out: data, n: 160, size: 96, seed: 3, task: 'both' });
 });
 after(async () => {
   await rm(root, { recursive: true, force: true });
