@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { tf } from '../../src/models/tf.js';
 import { compileTrainer, type Trainer, type TrainerOptions } from '../../src/engine/index.js';
+import { mulberry32 } from '../../src/data/random.js';
 
 const L = tf.layers;
 type T = tf.SymbolicTensor;
@@ -92,17 +93,8 @@ export function tinyUnet(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: x });
 }
 
-/** A reproducible stream of floats in [0, 1) (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A reproducible stream of floats in [0, 1): the project's seeded PRNG. */
+export const prng = mulberry32;
 
 /** Run `fn` with Math.random replaced by a seeded generator (TF.js seeds dropout from Math.random). */
 export async function withSeededMathRandom<R>(seed: number, fn: () => Promise<R>): Promise<R> {
