@@ -145,8 +145,9 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
         trainer.setLearningRate(state.learningRate);
       }
       opts.model.config.metrics = { epoch: state.epoch, valLoss: result.loss, ...result.metrics };
-      if (improved) await saveCheckpoint(path.join(opts.out, BEST_DIR), opts.model, await trainer.getOptimizerState(), state);
-      await saveCheckpoint(path.join(opts.out, LAST_DIR), opts.model, await trainer.getOptimizerState(), state);
+      const optimizerState = await trainer.getOptimizerState();
+      if (improved) await saveCheckpoint(path.join(opts.out, BEST_DIR), opts.model, optimizerState, state);
+      await saveCheckpoint(path.join(opts.out, LAST_DIR), opts.model, optimizerState, state);
       await appendFile(path.join(opts.out, LOG_FILE), `${JSON.stringify(record)}\n`);
       history.push(record);
       opts.onEpoch?.(record);

@@ -131,6 +131,20 @@ function emitFlippedConv(g: GraphBuilder, dy: string, weight: string, info: Conv
   });
 }
 
+/**
+ * The input window that filter tap (i, j) reads, in padded coordinates: rows top..bottom-1 and
+ * columns left..right-1 taken every stride; `whole` when that is the entire padded input.
+ */
+function tapWindow(info: ConvInfo, i: number, j: number, paddedHeight: number, paddedWidth: number) {
+  const { outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const top = i * dilationHeight;
+  const left = j * dilationWidth;
+  const bottom = top + (outHeight - 1) * strideHeight + 1;
+  const right = left + (outWidth - 1) * strideWidth + 1;
+  const whole = top === 0 && left === 0 && bottom === paddedHeight && right === paddedWidth && strideHeight === 1 && strideWidth === 1;
+  return { top, left, bottom, right, whole };
+}
+
 /** dy (NCHW) -> gradient w.r.t. the convolution input (NCHW), given the forward geometry. */
 export function emitConvTranspose(g: GraphBuilder, dy: string, weight: string, info: ConvInfo, group: number): string {
   const p = info.padInfo;
@@ -170,18 +184,14 @@ function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: Conv
   const padded = p.top || p.left || p.bottom || p.right ? g.op('Pad', [xNchw, g.int64s([0, 0, p.top, p.left, 0, 0, p.bottom, p.right])]) : xNchw;
   const paddedHeight = h + p.top + p.bottom;
   const paddedWidth = w + p.left + p.right;
-  const { outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { outHeight, outWidth, strideHeight, strideWidth } = info;
   const positions = outHeight * outWidth;
   // dy as [N, positions, O]: the right-hand side of x_tap [N, C, positions] @ dy^T.
   const dyColumns = g.op('Transpose', [g.op('Reshape', [dy.as('nchw'), g.int64s([n, o, positions])])], { perm: [0, 2, 1] });
   const taps: string[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const top = i * dilationHeight;
-      const left = j * dilationWidth;
-      const bottom = top + (outHeight - 1) * strideHeight + 1;
-      const right = left + (outWidth - 1) * strideWidth + 1;
-      const whole = top === 0 && left === 0 && bottom === paddedHeight && right === paddedWidth && strideHeight === 1 && strideWidth === 1;
+      const { top, left, bottom, right, whole } = tapWindow(info, i, j, paddedHeight, paddedWidth);
       const window = whole
         ? padded
         : g.op('Slice', [padded, g.int64s([top, left]), g.int64s([bottom, right]), g.int64s([2, 3]), g.int64s([strideHeight, strideWidth])]);
@@ -203,7 +213,7 @@ function emitDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, i
   const [kh, kw, c, m] = filterShape;
   const [n, h, w] = shape4(x);
   const p = info.padInfo;
-  const { outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { outHeight, outWidth, strideHeight, strideWidth } = info;
   const rows = n * outHeight * outWidth;
   const padded = p.top || p.left || p.bottom || p.right ? g.op('Pad', [x.value, g.int64s([0, p.top, p.left, 0, 0, p.bottom, p.right, 0])]) : x.value;
   // [rows, C, 1] against [rows, C, M]: the multiplier axis broadcasts.
@@ -212,11 +222,7 @@ function emitDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, i
   const taps: string[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const top = i * dilationHeight;
-      const left = j * dilationWidth;
-      const bottom = top + (outHeight - 1) * strideHeight + 1;
-      const right = left + (outWidth - 1) * strideWidth + 1;
-      const whole = top === 0 && left === 0 && bottom === h + p.top + p.bottom && right === w + p.left + p.right && strideHeight === 1 && strideWidth === 1;
+      const { top, left, bottom, right, whole } = tapWindow(info, i, j, h + p.top + p.bottom, w + p.left + p.right);
       const window = whole
         ? padded
         : g.op('Slice', [padded, g.int64s([top, left]), g.int64s([bottom, right]), g.int64s([1, 2]), g.int64s([strideHeight, strideWidth])]);
