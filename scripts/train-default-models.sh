@@ -12,7 +12,7 @@ COMMON=(--encoder mobilenetv2 --alpha 0.35 --pretrained "$IMAGENET" --bn-momentu
         --threads 2 --cache "$RUNS/cache" --checkpoint-every 100)
 
 # 1. Segmenter: U-Net (paper decoder, output stride 16) over MobileNetV2 0.35, 192 px.
-$DK train seg --data "$DATA/seg" --out "$RUNS/seg" --input-size 192 --epochs "${SEG_EPOCHS:-8}" "${COMMON[@]}"
+$DK train seg --data "$DATA/seg" --out "$RUNS/seg" --input-size 192 --epochs "${SEG_EPOCHS:-12}" "${COMMON[@]}"
 
 # 2. Classifiers, same split and budget: whole image (paper's "without ROI") and ROI cut by the segmenter.
 $DK train cls --data "$DATA/cls" --out "$RUNS/cls-whole" --input-size 128 --epochs "${CLS_EPOCHS:-6}" --class-weights balanced "${COMMON[@]}"

@@ -4,18 +4,20 @@
  * - Models: createSegmenter / createClassifier (any encoder in ENCODER_NAMES), saveModel / loadModel.
  * - Inference: loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify).
  * - Data, training and evaluation: openDataset, trainRun, evaluateSegmenter / evaluateClassifier.
+ * - ImageNet weights: importWeights; the paper's tables: runSegBackbones / runRoiAblation.
  */
 export * from './image/index.js';
 export { HAM_CLASSES, PREPROCESSING_PRESETS, type HamClass, type ModelConfig, type Preprocessing, type ResizeMode } from './models/config.js';
 export { ENCODERS, ENCODER_NAMES, getEncoder } from './models/encoders/index.js';
-export type { EncoderSpec, EncoderOptions, Stride } from './models/encoders/types.js';
+export type { EncoderSpec, EncoderOptions, EncoderPadding, Stride } from './models/encoders/types.js';
 export {
   createClassifier, createSegmenter, parseSegmenterName, SEGMENTER_ARCHS,
   type ClassifierSpec, type DermkitModel, type SegmenterSpec,
 } from './models/registry.js';
 export { PAPER_DECODER, type UnetDecoderOptions } from './models/decoders/unet.js';
 export { loadModel, saveModel, readModelConfig, ModelLoadError } from './models/io.js';
-export { importPretrained } from './models/pretrained.js';
+export { importPretrained } from './models/weights/pretrained.js';
+export { importWeights, readWeightsCard, type WeightsCard, type ImportCheck } from './models/weights/import.js';
 export { normalizeToInput, prepareInput } from './models/preprocess.js';
 export { countFlops } from './models/flops.js';
 export { catalog, type CatalogEntry } from './models/catalog.js';
@@ -27,5 +29,7 @@ export { compileTrainer, exportOnnx, createOnnxPredictor, type Trainer } from '.
 export * from './data/index.js';
 export { trainRun, PAPER_DEFAULTS, type TrainRunOptions } from './train/run.js';
 export { evaluateClassifier, evaluateSegmenter } from './eval/dataset-eval.js';
+export { runSegBackbones, type SegBackbonesOptions } from './experiment/seg-backbones.js';
+export { runRoiAblation, type RoiAblationOptions } from './experiment/roi-ablation.js';
 export { evaluateClassification, type ClsEvalResult } from './eval/cls-metrics.js';
 export { summariseSegScores, scoreMasks, type SegEvalResult } from './eval/seg-metrics.js';

@@ -12,6 +12,8 @@ import { registerData } from './data.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
+import { registerExperiment } from './experiment.js';
+import { registerWeights } from './weights.js';
 
 const program = new Command();
 program
@@ -25,6 +27,8 @@ registerData(program);
 registerTrain(program);
 registerEval(program);
 registerServe(program);
+registerExperiment(program);
+registerWeights(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -53,14 +53,14 @@ export function registerTrain(program: Command): void {
     .option('--val-fraction <x>', 'validation share', floatOption, 0.2)
     .option('--augment <preset>', 'paper (rotation, shear, zoom, brightness, flips), strong (+contrast, gamma, blur, rescale) or none', 'paper')
     .option('--cache <dir>', 'cache resized images here')
-    .option('--resume', 'continue from <out>/last with the options the run started with')
+    .option('--resume', 'continue from <out>/last with the options the run started with (--epochs extends it)')
     .option('--roi-from <dir>', 'classification: train on ROIs cut by this segmentation model')
     .option('--class-weights <w>', 'balanced or none', 'none')
     .option('--threads <n>', 'ONNX Runtime threads', intOption)
     .option('--checkpoint-every <steps>', 'also checkpoint every this many steps inside an epoch', intOption, 0)
     .option('--init <dir>', 'start from the weights of this model directory')
     .option('--bn-momentum <x>', 'batch-norm momentum for this run (e.g. 0.9 for short fine-tuning)', floatOption)
-    .option('--pretrained <dir>', 'initialise the encoder from ImageNet weights in TF.js layers format (Keras names)')
+    .option('--pretrained <dir>', 'initialise the encoder from ImageNet weights: a `dermkit weights import` folder or a TF.js layers folder with Keras names')
     .action(async (task: string, f: TrainFlags) => {
       if (task !== 'seg' && task !== 'cls') throw new Error(`task must be seg or cls, got "${task}"`);
       const opts: TrainRunOptions = {

@@ -5,9 +5,9 @@
  * ./encoders pairs with the U-Net decoder or the classification head.
  */
 import { tf } from './tf.js';
-import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig, type Preprocessing, type ResizeMode } from './config.js';
+import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig, type Preprocessing, type PreprocessingPreset, type ResizeMode } from './config.js';
 import { ENCODER_NAMES, getEncoder } from './encoders/index.js';
-import type { EncoderSpec } from './encoders/types.js';
+import type { EncoderFeatures, EncoderPadding, EncoderSpec } from './encoders/types.js';
 import { PAPER_DECODER, buildUnetDecoder, type UnetDecoderOptions } from './decoders/unet.js';
 import { buildOriginalUnet } from './unet-original.js';
 import { DERMKIT_VERSION } from '../version.js';
@@ -30,6 +30,10 @@ export interface SegmenterSpec {
   decoder?: Partial<UnetDecoderOptions>;
   resizeMode?: ResizeMode;
   maskThreshold?: number;
+  /** Stride-2 padding of the encoder (default 'tf'); 'symmetric' for PyTorch-trained weights. */
+  padding?: EncoderPadding;
+  /** Input preprocessing, when the encoder's weights expect another than its family's Keras default. */
+  preprocessing?: PreprocessingPreset;
 }
 
 export interface ClassifierSpec {
@@ -39,6 +43,10 @@ export interface ClassifierSpec {
   alpha?: number;
   dropout?: number;
   resizeMode?: ResizeMode;
+  /** Stride-2 padding of the encoder (default 'tf'); 'symmetric' for PyTorch-trained weights. */
+  padding?: EncoderPadding;
+  /** Input preprocessing, when the encoder's weights expect another than its family's Keras default. */
+  preprocessing?: PreprocessingPreset;
 }
 
 export const DEFAULT_SEG_INPUT = 512;
@@ -56,6 +64,12 @@ function checkInputSize(encoder: EncoderSpec, inputSize: number): void {
   if (inputSize % encoder.inputMultiple !== 0) {
     throw new Error(`${encoder.name} needs an input size that is a multiple of ${encoder.inputMultiple}, got ${inputSize}`);
   }
+}
+
+/** Build `encoder` on `input`; the options it was built with go into the model's config. */
+function buildEncoder(encoder: EncoderSpec, input: tf.SymbolicTensor, alpha: number, padding: EncoderPadding = 'tf'): { encoded: EncoderFeatures; options: Record<string, unknown> } {
+  if (padding === 'symmetric' && !encoder.symmetricPadding) throw new Error(`encoder ${encoder.name} has no symmetric-padding variant`);
+  return { encoded: encoder.build(input, { alpha, padding }), options: padding === 'tf' ? { alpha } : { alpha, padding } };
 }
 
 function provenance(): ModelConfig['provenance'] {
@@ -93,15 +107,15 @@ export function createSegmenter(spec: SegmenterSpec): DermkitModel {
   checkInputSize(encoder, inputSize);
   const decoder: UnetDecoderOptions = { ...PAPER_DECODER, ...spec.decoder };
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
-  const features = encoder.build(input, { alpha });
-  const output = buildUnetDecoder(features, inputSize, decoder);
+  const { encoded, options } = buildEncoder(encoder, input, alpha, spec.padding);
+  const output = buildUnetDecoder(encoded, inputSize, decoder);
   const name = `unet-${encoder.name}`;
   return {
     model: tf.model({ inputs: input, outputs: output, name: name.replace(/-/g, '_') }),
     config: {
       format: 'dermkit-model/1', kind: 'segmenter', name, arch: 'unet', encoder: encoder.name,
-      preprocessing: preprocessingFor(encoder.preprocessing, inputSize, resizeMode), maskThreshold,
-      options: { alpha, decoder }, provenance: provenance(),
+      preprocessing: preprocessingFor(spec.preprocessing ?? encoder.preprocessing, inputSize, resizeMode), maskThreshold,
+      options: { ...options, decoder }, provenance: provenance(),
     },
   };
 }
@@ -114,8 +128,8 @@ export function createClassifier(spec: ClassifierSpec): DermkitModel {
   const alpha = spec.alpha ?? 1;
   const dropout = spec.dropout ?? 0.2;
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
-  const { features } = encoder.build(input, { alpha });
-  let x = tf.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(features[32]) as tf.SymbolicTensor;
+  const { encoded, options } = buildEncoder(encoder, input, alpha, spec.padding);
+  let x = tf.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(encoded.features[32]) as tf.SymbolicTensor;
   if (dropout > 0) x = tf.layers.dropout({ rate: dropout, name: 'head_dropout' }).apply(x) as tf.SymbolicTensor;
   const output = tf.layers.dense({ units: classes.length, activation: 'softmax', name: 'head_predictions' }).apply(x) as tf.SymbolicTensor;
   const name = `classifier-${encoder.name}`;
@@ -123,8 +137,8 @@ export function createClassifier(spec: ClassifierSpec): DermkitModel {
     model: tf.model({ inputs: input, outputs: output, name: name.replace(/-/g, '_') }),
     config: {
       format: 'dermkit-model/1', kind: 'classifier', name, arch: 'gap-dense', encoder: encoder.name,
-      preprocessing: preprocessingFor(encoder.preprocessing, inputSize, spec.resizeMode ?? 'stretch'), classes,
-      options: { alpha, dropout }, provenance: provenance(),
+      preprocessing: preprocessingFor(spec.preprocessing ?? encoder.preprocessing, inputSize, spec.resizeMode ?? 'stretch'), classes,
+      options: { ...options, dropout }, provenance: provenance(),
     },
   };
 }

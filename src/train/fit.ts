@@ -74,7 +74,8 @@ async function evaluate(m: DermkitModel, task: 'seg' | 'cls', val: BatchStream, 
 
 export async function fit(opts: FitOptions): Promise<{ state: TrainingState; history: EpochRecord[] }> {
   await mkdir(opts.out, { recursive: true });
-  const state: TrainingState = opts.resume?.state ?? {
+  // A resumed run records the options it continues with (a new `epochs` budget included).
+  const state: TrainingState = opts.resume ? { ...opts.resume.state, options: opts.runOptions } : {
     epoch: 0, stepInEpoch: 0, globalStep: 0, learningRate: opts.learningRate, bestValLoss: Infinity, bestEpoch: -1,
     epochsWithoutImprovement: 0, plateauEpochs: 0, seed: opts.seed, wallSeconds: 0, options: opts.runOptions,
   };

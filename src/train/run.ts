@@ -13,7 +13,8 @@ import { createClassifier, createSegmenter, type DermkitModel, type SegmenterArc
 import { normalizeToInput } from '../models/preprocess.js';
 import { HAM_CLASSES } from '../models/config.js';
 import { loadModel } from '../models/io.js';
-import { importPretrained } from '../models/pretrained.js';
+import { readWeightsCard } from '../models/weights/import.js';
+import { importPretrained } from '../models/weights/pretrained.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { fit, LAST_DIR, type EpochRecord, type FitOptions } from './fit.js';
 import { withSeededMathRandom } from './seed.js';
@@ -45,6 +46,8 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Classification: train on ROIs cut by this segmentation model (the paper's cascade). */
   roiFrom?: string;
+  /** Where ROIs are cached (default <out>/roi-cache); runs with the same segmenter can share one. */
+  roiCacheDir?: string;
   classWeights?: 'balanced' | 'none';
   threads?: number;
   checkpointEvery?: number;
@@ -93,8 +96,10 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   const lastDir = path.join(o.out, LAST_DIR);
   const resume = o.resume && (await exists(lastDir)) ? await loadCheckpoint(lastDir) : undefined;
   if (o.resume && !resume) log(`no checkpoint in ${lastDir}: starting a new run`);
-  // A resumed run continues with the options it started with, whatever the command line says now.
-  const opts = resume ? { ...o, ...(resume.state.options as Partial<TrainRunOptions>), resume: true, onStep: o.onStep, onEpoch: o.onEpoch, onCheckpoint: o.onCheckpoint, log: o.log } : o;
+  // A resumed run continues with the options it started with, whatever the command line says now,
+  // except `epochs`: naming it extends (or shortens) the run's budget.
+  const started = resume?.state.options as Partial<TrainRunOptions> | undefined;
+  const opts = resume ? { ...o, ...started, epochs: o.epochs ?? started?.epochs, resume: true, onStep: o.onStep, onEpoch: o.onEpoch, onCheckpoint: o.onCheckpoint, log: o.log } : o;
   const seed = opts.seed ?? 1;
 
   await mkdir(opts.out, { recursive: true });
@@ -115,13 +120,17 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   if (resume) model = resume.model;
   else if (opts.init) model = await loadModel(opts.init);
   else {
+    // Weights from `dermkit weights import` say how the encoder must be built and fed.
+    const card = opts.pretrained ? await readWeightsCard(opts.pretrained) : undefined;
+    if (card && card.encoder !== opts.encoder) throw new Error(`${opts.pretrained}: these are ${card.encoder} weights, but the run's encoder is ${opts.encoder}`);
+    const encoderSpec = { encoder: opts.encoder, inputSize: opts.inputSize ?? defaults.inputSize, alpha: opts.alpha ?? card?.alpha, padding: card?.padding, preprocessing: card?.preprocessing };
     model = withSeededMathRandom(seed, () => opts.task === 'seg'
-      ? createSegmenter({ arch: opts.arch ?? 'unet', encoder: opts.encoder, inputSize: opts.inputSize ?? defaults.inputSize, alpha: opts.alpha })
-      : createClassifier({ encoder: opts.encoder, inputSize: opts.inputSize ?? defaults.inputSize, alpha: opts.alpha }));
+      ? createSegmenter({ arch: opts.arch ?? 'unet', ...encoderSpec })
+      : createClassifier(encoderSpec));
     if (opts.pretrained) {
       const report = await importPretrained(model.model, opts.pretrained);
       log(`initialised ${report.loaded} weights from ${opts.pretrained} (${report.notInSource.length} decoder/head weights keep their random initialisation)`);
-      model.config.provenance.initialisation = `encoder from ${path.basename(opts.pretrained)} (ImageNet)`;
+      model.config.provenance.initialisation = `encoder from ${path.basename(opts.pretrained)} (ImageNet${card ? `, ${card.licence}` : ''})`;
     }
   }
   if (opts.bnMomentum !== undefined) setBatchNormMomentum(model, opts.bnMomentum);
@@ -130,7 +139,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   let train = parts.train;
   let val = parts.val;
   if (opts.task === 'cls' && opts.roiFrom) {
-    const cacheRoot = path.join(opts.out, 'roi-cache');
+    const cacheRoot = opts.roiCacheDir ?? path.join(opts.out, 'roi-cache');
     log(`cutting ROIs with the segmentation model ${opts.roiFrom} (cached in ${cacheRoot})`);
     train = await roiSamples(train as ClsSample[], opts.roiFrom, cacheRoot);
     val = await roiSamples(val as ClsSample[], opts.roiFrom, cacheRoot);
@@ -148,6 +157,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   } as BatchStreamOptions);
 
   model.config.provenance.trainingData = `${dataset.root} (${dataset.format}), split ${split.method} seed ${split.seed}: ${train.length} train / ${val.length} val`;
+  // The checkpoints hold the result; free the weights so a caller running many rows stays flat.
   const { history } = await fit({
     model, task: opts.task, train: streamOf(train, true), val: streamOf(val, false), out: opts.out,
     epochs: opts.epochs ?? defaults.epochs, batchSize: batch, learningRate: opts.lr ?? defaults.lr, patience: opts.patience ?? 5,
@@ -157,6 +167,6 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
     resume: resume ? { optimizer: resume.optimizer, state: resume.state } : undefined,
     runOptions: Object.fromEntries(Object.entries(opts).filter(([, v]) => typeof v !== 'function')),
     onStep: opts.onStep, onEpoch: opts.onEpoch, onCheckpoint: opts.onCheckpoint,
-  });
+  }).finally(() => model.model.dispose());
   return { history, out: opts.out, split };
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { tf } from '../../src/models/tf.js';
 import { createClassifier, createSegmenter } from '../../src/models/registry.js';
 import { modelArtifacts } from '../../src/models/io.js';
-import { importPretrained } from '../../src/models/pretrained.js';
+import { importPretrained } from '../../src/models/weights/pretrained.js';
 
 test('encoder weights saved under Keras names load into a classifier and a U-Net, leaving heads alone', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dermkit-pretrained-'));

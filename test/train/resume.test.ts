@@ -44,6 +44,14 @@ test('a run killed with SIGKILL mid-epoch resumes with --resume and finishes', a
     const log = (await readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(log.map((r) => r.epoch), [1, 2, 3]);
     assert.deepEqual((await readdir(out)).filter((e) => e.includes('.tmp-') || e.includes('.old-')), []);
+
+    // Naming --epochs on resume extends the finished run, and the new budget is what it records.
+    const extended = await train(['seg', '--data', data, '--out', out, '--resume', '--epochs', '4']);
+    assert.equal(extended.code, 0, extended.stderr);
+    const after = JSON.parse(await readFile(path.join(out, 'last', 'training.json'), 'utf8'));
+    assert.equal(after.epoch, 4);
+    assert.equal(after.options.epochs, 4);
+    assert.equal(after.options.inputSize, 32);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

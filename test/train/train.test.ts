@@ -34,16 +34,18 @@ test('a small U-Net learns synthetic lesions to validation Dice >= 0.90', async 
 });
 
 test('a small classifier learns synthetic lesion classes from scratch', async () => {
-  // The issue's target is validation accuracy >= 0.90; from scratch at 64 px this setting reaches
-  // 0.80-0.87 within the test budget (about 100 s on 2 cores), so the test guards 0.80.
+  // The issue's target: validation accuracy >= 0.90. The classes differ in fine pattern (network,
+  // vessels, lobules, follicles), so the model needs many varied views: 720 images with flips,
+  // rotations and zoom. This seed reaches 0.924-0.931 from epoch 13 on (0.931 best); 480 images
+  // without augmentation overfit and stall at 0.80-0.87. About 160 s on a loaded 2-core machine.
   const clsData = path.join(root, 'cls-data');
-  await generateSynthetic({ out: clsData, n: 480, size: 96, seed: 3, task: 'cls' });
+  await generateSynthetic({ out: clsData, n: 720, size: 96, seed: 3, task: 'cls' });
   const t0 = performance.now();
   const { history } = await trainRun({
-    task: 'cls', data: clsData, out: path.join(root, 'cls'), encoder: 'mobilenetv2', alpha: 0.35, inputSize: 64, epochs: 20,
-    batch: 16, lr: 3e-3, patience: 0, augment: 'none', seed: 1, bnMomentum: 0.9, reduceOnPlateau: true,
+    task: 'cls', data: clsData, out: path.join(root, 'cls'), encoder: 'mobilenetv2', alpha: 0.35, inputSize: 64, epochs: 16,
+    batch: 16, lr: 3e-3, patience: 0, augment: 'paper', seed: 1, bnMomentum: 0.9, reduceOnPlateau: true,
   });
   const best = Math.max(...history.map((h) => h.metrics.accuracy!));
   console.log(`cls: best val accuracy ${best.toFixed(3)} after ${history.length} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s (${history[0]!.engine})`);
-  assert.ok(best >= 0.8, `best validation accuracy ${best}`);
+  assert.ok(best >= 0.9, `best validation accuracy ${best}`);
 });

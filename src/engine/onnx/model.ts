@@ -9,11 +9,12 @@ import { ProtoWriter } from './protobuf.js';
 export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
 
-export type OnnxDataType = 'float32' | 'uint8' | 'int32' | 'int64' | 'bool';
+export type OnnxDataType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool';
 
-const ELEMENT_TYPE: Record<OnnxDataType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9 };
+/** TensorProto.DataType codes. */
+export const ELEMENT_TYPE: Record<OnnxDataType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
 
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
 
 export interface OnnxTensor {
   name: string;
@@ -110,18 +111,18 @@ function encodeValueInfo(info: OnnxValueInfo): ProtoWriter {
 }
 
 /** Serialise a graph as an ONNX ModelProto. */
-export function encodeModel(graph: OnnxGraph): Uint8Array {
+export function encodeModel(graph: OnnxGraph, opset = ONNX_OPSET): Uint8Array {
   const g = new ProtoWriter();
   for (const n of graph.nodes) g.message(1, encodeNode(n));
   g.string(2, graph.name);
   for (const t of graph.initializers) g.message(5, encodeTensor(t));
   for (const i of graph.inputs) g.message(11, encodeValueInfo(i));
   for (const o of graph.outputs) g.message(12, encodeValueInfo(o));
-  const opset = new ProtoWriter().string(1, '').varint(2, ONNX_OPSET);
+  const opsetImport = new ProtoWriter().string(1, '').varint(2, opset);
   return new ProtoWriter()
     .varint(1, IR_VERSION)
     .string(2, 'dermkit')
-    .message(8, opset)
+    .message(8, opsetImport)
     .message(7, g)
     .finish();
 }

@@ -22,6 +22,7 @@ import type { EncoderFeatures, EncoderOptions, EncoderSpec } from './types.js';
 
 const NAME = 'mobilenetv2';
 const MIN_INPUT = 32;
+const SYMMETRIC_PAD: [[number, number], [number, number]] = [[1, 1], [1, 1]];
 
 /** [output filters, stride, expansion] of inverted residual blocks 0..16. */
 const BLOCKS: ReadonlyArray<readonly [number, number, number]> = [
@@ -50,6 +51,7 @@ function invertedResidual(
   expansion: number,
   alpha: number,
   id: number,
+  symmetric: boolean,
 ): tf.SymbolicTensor {
   const inChannels = channelsOf(input);
   const projectFilters = makeDivisible(Math.trunc(filters * alpha), 8);
@@ -62,7 +64,7 @@ function invertedResidual(
     );
     x = relu6(batchNorm(x, `${prefix}expand_BN`), `${prefix}expand_relu`);
   }
-  if (stride === 2) x = applyTo(tf.layers.zeroPadding2d({ padding: correctPad(x, 3), name: `${prefix}pad` }), x);
+  if (stride === 2) x = applyTo(tf.layers.zeroPadding2d({ padding: symmetric ? SYMMETRIC_PAD : correctPad(x, 3), name: `${prefix}pad` }), x);
   x = applyTo(
     depthwiseConv2d({
       kernelSize: 3,
@@ -87,17 +89,19 @@ function invertedResidual(
 function build(input: tf.SymbolicTensor, options?: EncoderOptions): EncoderFeatures {
   checkEncoderInput(NAME, input, MIN_INPUT);
   const alpha = resolveAlpha(NAME, options);
+  const symmetric = options?.padding === 'symmetric';
   const recorder = new FeatureRecorder(NAME);
 
+  const stem = symmetric ? applyTo(tf.layers.zeroPadding2d({ padding: SYMMETRIC_PAD, name: 'Conv1_pad' }), input) : input;
   let x = applyTo(
-    conv2d({ filters: makeDivisible(32 * alpha, 8), kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'Conv1' }),
-    input,
+    conv2d({ filters: makeDivisible(32 * alpha, 8), kernelSize: 3, strides: 2, padding: symmetric ? 'valid' : 'same', useBias: false, name: 'Conv1' }),
+    stem,
   );
   x = relu6(batchNorm(x, 'bn_Conv1'), 'Conv1_relu');
   let stride = 2;
   BLOCKS.forEach(([filters, blockStride, expansion], id) => {
     stride *= blockStride;
-    x = invertedResidual(x, filters, blockStride, expansion, alpha, id);
+    x = invertedResidual(x, filters, blockStride, expansion, alpha, id, symmetric);
     recorder.record(stride, x);
   });
   const lastFilters = alpha > 1 ? makeDivisible(1280 * alpha, 8) : 1280;
@@ -113,6 +117,7 @@ export const mobilenetv2: EncoderSpec = {
   imagenetInputSize: 224,
   minInputSize: MIN_INPUT,
   inputMultiple: 32,
+  symmetricPadding: true,
   build,
   buildImagenetClassifier(inputSize = 224, options) {
     const input = classifierInput(NAME, inputSize, MIN_INPUT);

@@ -16,7 +16,7 @@ import {
 } from './common.js';
 import type { EncoderFeatures, EncoderOptions, EncoderSpec } from './types.js';
 
-const BN_EPSILON = 1.001e-5;
+export const BN_EPSILON = 1.001e-5;
 
 interface Stack {
   /** Keras stack name: conv2 .. conv5. */

@@ -4,9 +4,18 @@ import type { PreprocessingPreset } from '../config.js';
 /** Output strides at which an encoder exposes feature maps. */
 export type Stride = 2 | 4 | 8 | 16 | 32;
 
+/**
+ * Where stride-2 convolutions pad: 'tf' is TensorFlow's 'same' (the extra row and column go
+ * bottom/right, as Keras weights were trained), 'symmetric' pads one pixel on every side (as
+ * PyTorch-trained weights, e.g. torchvision's, expect). The wrong one shifts every feature map.
+ */
+export type EncoderPadding = 'tf' | 'symmetric';
+
 export interface EncoderOptions {
   /** Width multiplier (MobileNet alpha; also used to shrink any encoder for tests). Default 1. */
   alpha?: number;
+  /** Default 'tf'; only encoders with `symmetricPadding` accept 'symmetric'. */
+  padding?: EncoderPadding;
 }
 
 export interface EncoderFeatures {
@@ -32,6 +41,8 @@ export interface EncoderSpec {
   minInputSize: number;
   /** Input side must be a multiple of this for the strides to line up for U-Net skips. */
   inputMultiple: number;
+  /** Whether `build` accepts `padding: 'symmetric'` (for weights imported from PyTorch). */
+  symmetricPadding?: boolean;
   /** Build the feature extractor on `input` (NHWC, 3 channels). Layer names are Keras's. */
   build(input: tf.SymbolicTensor, options?: EncoderOptions): EncoderFeatures;
   /** The Keras Applications ImageNet classifier (1000 classes, include_top=True). */

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 
 export interface WeightImportReport {
   /** Target weights that received a value. */
