@@ -178,6 +178,8 @@ test('TF.js layers weights in an npm tarball import with their encoder and width
 
     await writeFile(path.join(dir, 'empty.tgz'), tarGz({ 'package/README.md': 'no model' }));
     await assert.rejects(importWeights({ source: path.join(dir, 'empty.tgz'), out: path.join(dir, 'x'), checkImages: [] }), /empty\.tgz: the archive holds no model\.json/);
+    await assert.rejects(importWeights({ source: path.join(dir, 'missing'), out: path.join(dir, 'z'), checkImages: [] }), /missing: no such file or folder/);
+    await assert.rejects(importWeights({ source: source.replace('.tgz', '.txt'), out: path.join(dir, 'z'), checkImages: [] }), /no such file or folder/);
     await writeFile(path.join(dir, 'broken.onnx'), Buffer.from([0x3a, 0xff, 0x01]));
     await assert.rejects(importWeights({ source: path.join(dir, 'broken.onnx'), out: path.join(dir, 'y'), checkImages: [] }), /broken\.onnx: truncated ONNX file/);
   } finally {

@@ -5,7 +5,7 @@
  * (conv2_block1_1_conv, ...), which the zoo uses, with batch-norm variances adjusted for the
  * zoo's epsilon so that outputs stay the same.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PreprocessingPreset } from '../config.js';
 import { getEncoder } from '../encoders/index.js';
@@ -45,7 +45,12 @@ async function openFiles(source: string): Promise<{ read: ReadFile; where: strin
       },
     };
   }
-  const dir = source.endsWith('model.json') ? path.dirname(source) : source;
+  const info = await stat(source).catch(() => undefined);
+  if (!info) throw new Error(`${source}: no such file or folder`);
+  if (info.isFile() && !source.endsWith('model.json')) {
+    throw new Error(`${source}: not a weights source (expected a TF.js layers folder or its model.json, an npm .tgz, or an .onnx file)`);
+  }
+  const dir = info.isFile() ? path.dirname(source) : source;
   return {
     where: path.join(dir, 'model.json'),
     read: (rel) => readFile(path.join(dir, rel)).catch((e: Error) => {
@@ -103,9 +108,10 @@ function identify(weights: Map<string, tf.Tensor>, where: string): { encoder: st
 
 export async function readLayersSource(source: string, override: { encoder?: string; alpha?: number } = {}): Promise<WeightSource> {
   const { read, where, packageLicence } = await openFiles(source);
+  const text = (await read('model.json')).toString('utf8');
   let json: LayersModelJson;
   try {
-    json = JSON.parse((await read('model.json')).toString('utf8')) as LayersModelJson;
+    json = JSON.parse(text) as LayersModelJson;
   } catch (e) {
     throw new Error(`${where}: not a TF.js layers model.json (${(e as Error).message})`);
   }
