@@ -52,6 +52,17 @@ export interface AnalysisResult {
   timingsMs: { decode: number; segment: number; roi: number; classify: number; total: number };
 }
 
+/**
+ * What an analysis found, as plain data under the research notice: the part of the result that
+ * the HTTP API answers and the web page offers for download (both add images, models, timings).
+ */
+export function findings(r: AnalysisResult) {
+  return {
+    notice: RESEARCH_NOTICE, width: r.width, height: r.height, probabilities: r.probabilities, top: r.top,
+    lesionAreaFraction: r.lesionAreaFraction, bbox: r.bbox,
+  };
+}
+
 /** The lesion probability map from a one-channel (sigmoid) or two-channel (softmax) segmenter output. */
 export function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
   const n = size * size;

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeImage, encodePng } from '../image/decode.js';
 import { renderOverlay } from '../image/overlay.js';
-import { analyze, RESEARCH_NOTICE } from '../pipeline/analyze.js';
+import { analyze, findings } from '../pipeline/analyze.js';
 import type { Predictor } from '../pipeline/predictor.js';
 import { type AnalysisBody, type ModelRef } from './api-types.js';
 import { overlayLabel } from '../pipeline/analyze.js';
@@ -69,13 +69,7 @@ async function analyzeUpload(upload: Upload, opts: AnalyzeRouteOptions, queueMs:
   const [mask, overlay, roi] = await Promise.all([encodePng(r.mask), renderOverlay(image, r.mask, overlayLabel(r.top)), encodePng(r.roi)]);
   const encodeMs = performance.now() - encodeStart;
   return {
-    notice: RESEARCH_NOTICE,
-    width: r.width,
-    height: r.height,
-    probabilities: r.probabilities,
-    top: r.top,
-    lesionAreaFraction: r.lesionAreaFraction,
-    bbox: r.bbox,
+    ...findings(r),
     images: { mask: mask.toString('base64'), overlay: overlay.toString('base64'), roi: roi.toString('base64') },
     models: opts.models,
     engine: opts.segmenter.engine,

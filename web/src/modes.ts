@@ -5,7 +5,7 @@
  *   only downloads the models and the runtime from the server).
  */
 import type { AnalysisBody, ErrorBody, ModelRef } from '../../src/server/api-types.js';
-import { overlayLabel, RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
+import { findings, overlayLabel } from '../../src/pipeline/analyze.js';
 import { runCascade } from './cascade.js';
 import { loadBrowserModel, type BrowserModel } from './ort-models.js';
 import { base64ToBlob, decodeFile, overlayPng, rgbToPng } from './pixels.js';
@@ -94,15 +94,9 @@ export async function analyzeInBrowser(file: File): Promise<PageResult> {
   const encode = performance.now() - encodeStart;
   return {
     summary: {
-      notice: RESEARCH_NOTICE,
+      ...findings(r),
       mode: 'private',
       file: file.name,
-      width: r.width,
-      height: r.height,
-      probabilities: r.probabilities,
-      top: r.top,
-      lesionAreaFraction: r.lesionAreaFraction,
-      bbox: r.bbox,
       models: models.refs,
       engine: 'onnxruntime-web (wasm)',
       timingsMs: { ...r.timingsMs, decode, encode, total: performance.now() - start },
