@@ -9,6 +9,7 @@
 import { tf } from '../models/tf.js';
 import { lowerProgram } from './lower.js';
 import { encodeModel, type OnnxGraph } from './onnx/model.js';
+import { convolveBeforeResize } from './onnx/rewrites.js';
 import { traceFunction } from './trace/trace.js';
 
 export interface ExportOptions {
@@ -34,11 +35,11 @@ function inferenceGraph(model: tf.LayersModel, batch: number, dynamic: boolean):
   });
   const batchAxis = (shape: readonly number[]) => (dynamic ? ['batch', ...shape.slice(1)] : [...shape]);
   const output = trace.program.outputs[0]!.value;
-  return lowerProgram(trace.program, {
+  return convolveBeforeResize(lowerProgram(trace.program, {
     name: 'inference',
     inputShapes: new Map([[INPUT_NAME, batchAxis([batch, ...(inputShape as number[])])]]),
     outputShapes: new Map([[OUTPUT_NAME, batchAxis(output.shape)]]),
-  }).graph;
+  }).graph);
 }
 
 /**

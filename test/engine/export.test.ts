@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tf } from '../../src/models/tf.js';
 import { createOnnxPredictor, exportOnnx } from '../../src/engine/index.js';
+import { decodeModel } from '../../src/engine/onnx/reader.js';
 import { assertClose, makeBatches, tinyEfficientNet, tinyMobileNetV2, tinyResNet, tinyUnet } from './helpers.js';
 
 async function comparePredictions(model: tf.LayersModel): Promise<void> {
@@ -34,6 +35,20 @@ describe('exportOnnx + createOnnxPredictor match model.predict', () => {
       await assert.rejects(predictor.predict(new Float32Array(10), 1), /got 10 values for 1 images/);
     } finally {
       predictor.dispose();
+    }
+  });
+
+  it('mixes channels before the last resize of a segmentation head, with the same outputs', async () => {
+    // upsample x2 then a 1x1 head: the export convolves first and interpolates the mask only.
+    for (const head of [{ units: 1, activation: 'sigmoid' }, { units: 2, activation: 'softmax' }] as const) {
+      const input = tf.input({ shape: [10, 10, 3] });
+      let x = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+      x = tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }).apply(x) as tf.SymbolicTensor;
+      const y = tf.layers.conv2d({ filters: head.units, kernelSize: 1, activation: head.activation, biasInitializer: 'randomNormal' }).apply(x) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: y });
+      const ops = decodeModel(exportOnnx(model), 'export').nodes.map((n) => n.opType).filter((op) => op === 'Conv' || op === 'Resize');
+      assert.deepEqual(ops, ['Conv', 'Conv', 'Resize']);
+      await comparePredictions(model);
     }
   });
 
