@@ -74,9 +74,11 @@ export function buildUnetDecoder(enc: EncoderFeatures, inputSize: number, opts: 
     x = convBnRelu(x, filters, 3, `decoder_s${stride}_a`);
     x = convBnRelu(x, filters, 3, `decoder_s${stride}_b`);
   });
-  x = resizeTo(x, inputSize, inputSize, 'decoder_up1');
+  // The 1x1 head mixes channels per pixel and bilinear resizing interpolates each channel with
+  // weights summing to one, so they commute: mixing first resizes 1-2 channels instead of all
+  // decoder channels at full resolution (forward and backward), for the same function.
   const units = opts.head === 'sigmoid' ? 1 : 2;
-  return tf.layers
-    .conv2d({ filters: units, kernelSize: 1, activation: opts.head, name: 'mask_head' })
-    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: units, kernelSize: 1, name: 'mask_head' }).apply(x) as tf.SymbolicTensor;
+  x = resizeTo(x, inputSize, inputSize, 'decoder_up1');
+  return tf.layers.activation({ activation: opts.head, name: 'mask_activation' }).apply(x) as tf.SymbolicTensor;
 }
