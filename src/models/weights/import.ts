@@ -110,6 +110,7 @@ async function compare(s: WeightSource, model: tf.LayersModel, images: string[])
 }
 
 export async function importWeights(o: ImportWeightsOptions): Promise<WeightsCard> {
+  if (o.checkImages.length === 0) throw new Error(`${o.source}: give at least one image to check the import on`);
   const source = await openWeightSource(o.source, { encoder: o.encoder, alpha: o.alpha });
   const model = targetModel(source);
   try {
