@@ -56,7 +56,17 @@ export interface AnalysisResult {
  * What an analysis found, as plain data under the research notice: the part of the result that
  * the HTTP API answers and the web page offers for download (both add images, models, timings).
  */
-export function findings(r: AnalysisResult) {
+export interface Findings {
+  notice: string;
+  width: number;
+  height: number;
+  probabilities: Record<string, number>;
+  top: { label: string; probability: number };
+  lesionAreaFraction: number;
+  bbox: BBox | null;
+}
+
+export function findings(r: AnalysisResult): Findings {
   return {
     notice: RESEARCH_NOTICE, width: r.width, height: r.height, probabilities: r.probabilities, top: r.top,
     lesionAreaFraction: r.lesionAreaFraction, bbox: r.bbox,

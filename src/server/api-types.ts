@@ -2,6 +2,7 @@
  * The JSON the API answers with, as TypeScript types (schemas.ts has the same as JSON Schema).
  * Free of server code, so the web page's bundle can share them.
  */
+import type { Findings } from '../pipeline/analyze.js';
 
 export const ERROR_CODES = {
   bad_request: 400,
@@ -29,14 +30,7 @@ export interface ModelRef {
   version: string;
 }
 
-export interface AnalysisBody {
-  notice: string;
-  width: number;
-  height: number;
-  probabilities: Record<string, number>;
-  top: { label: string; probability: number };
-  lesionAreaFraction: number;
-  bbox: { x: number; y: number; width: number; height: number } | null;
+export interface AnalysisBody extends Findings {
   /** Base64-encoded PNG files. */
   images: { mask: string; overlay: string; roi: string };
   models: { segmenter: ModelRef; classifier: ModelRef };

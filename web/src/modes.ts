@@ -5,7 +5,7 @@
  *   only downloads the models and the runtime from the server).
  */
 import type { AnalysisBody, ErrorBody, ModelRef } from '../../src/server/api-types.js';
-import { findings, overlayLabel } from '../../src/pipeline/analyze.js';
+import { findings, overlayLabel, type Findings } from '../../src/pipeline/analyze.js';
 import { runCascade } from './cascade.js';
 import { loadBrowserModel, type BrowserModel } from './ort-models.js';
 import { base64ToBlob, decodeFile, overlayPng, rgbToPng } from './pixels.js';
@@ -13,16 +13,9 @@ import { base64ToBlob, decodeFile, overlayPng, rgbToPng } from './pixels.js';
 export type Mode = 'server' | 'private';
 
 /** The downloadable JSON: the analysis without its images. */
-export interface ResultSummary {
-  notice: string;
+export interface ResultSummary extends Findings {
   mode: Mode;
   file: string;
-  width: number;
-  height: number;
-  probabilities: Record<string, number>;
-  top: { label: string; probability: number };
-  lesionAreaFraction: number;
-  bbox: AnalysisBody['bbox'];
   models: { segmenter: ModelRef; classifier: ModelRef };
   engine: string;
   timingsMs: Record<string, number>;
