@@ -12,7 +12,7 @@ export { ENCODERS, ENCODER_NAMES, getEncoder } from './models/encoders/index.js'
 export type { EncoderSpec, EncoderOptions, EncoderPadding, Stride } from './models/encoders/types.js';
 export {
   createClassifier, createSegmenter, parseSegmenterName, SEGMENTER_ARCHS,
-  type ClassifierSpec, type DermkitModel, type SegmenterSpec,
+  type ClassifierSpec, type DermkitModel, type EncoderVariant, type SegmenterSpec,
 } from './models/registry.js';
 export { PAPER_DECODER, type UnetDecoderOptions } from './models/decoders/unet.js';
 export { loadModel, saveModel, readModelConfig, ModelLoadError } from './models/io.js';

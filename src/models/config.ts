@@ -70,3 +70,9 @@ export const PREPROCESSING_PRESETS = {
   raw: { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
 } as const satisfies Record<string, Omit<Preprocessing, 'inputSize' | 'resizeMode'>>;
 export type PreprocessingPreset = keyof typeof PREPROCESSING_PRESETS;
+
+/** A preset at a given input size and resize mode. */
+export function preprocessingFor(preset: PreprocessingPreset, inputSize: number, resizeMode: ResizeMode): Preprocessing {
+  const p = PREPROCESSING_PRESETS[preset];
+  return { inputSize, resizeMode, channelOrder: p.channelOrder, scale: p.scale, mean: [...p.mean], std: [...p.std] };
+}

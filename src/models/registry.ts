@@ -5,7 +5,7 @@
  * ./encoders pairs with the U-Net decoder or the classification head.
  */
 import { tf } from './tf.js';
-import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig, type Preprocessing, type PreprocessingPreset, type ResizeMode } from './config.js';
+import { HAM_CLASSES, preprocessingFor, type ModelConfig, type PreprocessingPreset, type ResizeMode } from './config.js';
 import { ENCODER_NAMES, getEncoder } from './encoders/index.js';
 import type { EncoderFeatures, EncoderPadding, EncoderSpec } from './encoders/types.js';
 import { PAPER_DECODER, buildUnetDecoder, type UnetDecoderOptions } from './decoders/unet.js';
@@ -20,7 +20,15 @@ export interface DermkitModel {
 export const SEGMENTER_ARCHS = ['unet', 'unet-original'] as const;
 export type SegmenterArch = (typeof SEGMENTER_ARCHS)[number];
 
-export interface SegmenterSpec {
+/** How the encoder is built and fed, when its (imported) weights need other than the defaults. */
+export interface EncoderVariant {
+  /** Stride-2 padding of the encoder (default 'tf'); 'symmetric' for PyTorch-trained weights. */
+  padding?: EncoderPadding;
+  /** Input preprocessing, when the encoder's weights expect another than its family's Keras default. */
+  preprocessing?: PreprocessingPreset;
+}
+
+export interface SegmenterSpec extends EncoderVariant {
   arch: SegmenterArch;
   /** Required for 'unet'; ignored by 'unet-original'. */
   encoder?: string;
@@ -30,32 +38,19 @@ export interface SegmenterSpec {
   decoder?: Partial<UnetDecoderOptions>;
   resizeMode?: ResizeMode;
   maskThreshold?: number;
-  /** Stride-2 padding of the encoder (default 'tf'); 'symmetric' for PyTorch-trained weights. */
-  padding?: EncoderPadding;
-  /** Input preprocessing, when the encoder's weights expect another than its family's Keras default. */
-  preprocessing?: PreprocessingPreset;
 }
 
-export interface ClassifierSpec {
+export interface ClassifierSpec extends EncoderVariant {
   encoder: string;
   classes?: readonly string[];
   inputSize?: number;
   alpha?: number;
   dropout?: number;
   resizeMode?: ResizeMode;
-  /** Stride-2 padding of the encoder (default 'tf'); 'symmetric' for PyTorch-trained weights. */
-  padding?: EncoderPadding;
-  /** Input preprocessing, when the encoder's weights expect another than its family's Keras default. */
-  preprocessing?: PreprocessingPreset;
 }
 
 export const DEFAULT_SEG_INPUT = 512;
 export const DEFAULT_CLS_INPUT = 224;
-
-function preprocessingFor(preset: keyof typeof PREPROCESSING_PRESETS, inputSize: number, resizeMode: ResizeMode): Preprocessing {
-  const p = PREPROCESSING_PRESETS[preset];
-  return { inputSize, resizeMode, channelOrder: p.channelOrder, scale: p.scale, mean: [...p.mean], std: [...p.std] };
-}
 
 function checkInputSize(encoder: EncoderSpec, inputSize: number): void {
   if (!Number.isInteger(inputSize) || inputSize < encoder.minInputSize) {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PREPROCESSING_PRESETS, type Preprocessing, type PreprocessingPreset } from '../config.js';
+import { preprocessingFor, type PreprocessingPreset } from '../config.js';
 import { getEncoder } from '../encoders/index.js';
 import type { EncoderPadding } from '../encoders/types.js';
 import { decodeImage } from '../../image/decode.js';
@@ -73,18 +73,13 @@ function targetModel(s: WeightSource): tf.LayersModel {
   return tf.model({ inputs: input, outputs: pooled, name: `${s.encoder}_notop` });
 }
 
-function preprocessing(preset: PreprocessingPreset, inputSize: number): Preprocessing {
-  const p = PREPROCESSING_PRESETS[preset];
-  return { inputSize, resizeMode: 'stretch', channelOrder: p.channelOrder, scale: p.scale, mean: [...p.mean], std: [...p.std] };
-}
-
 function top5(values: Float32Array, row: number, k: number): number[] {
   const slice = Array.from(values.subarray(row * k, (row + 1) * k));
   return slice.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, i]) => i);
 }
 
 async function compare(s: WeightSource, model: tf.LayersModel, images: string[]): Promise<ImportCheck> {
-  const p = preprocessing(s.preprocessing, s.inputSize);
+  const p = preprocessingFor(s.preprocessing, s.inputSize, 'stretch');
   const batch = await Promise.all(images.map(async (f) => (await prepareInput(await decodeImage(f), p)).data));
   const input = tf.tensor4d(Float32Array.from(batch.flatMap((b) => Array.from(b))), [images.length, s.inputSize, s.inputSize, 3]);
   const expected = await s.run(input);
