@@ -6,10 +6,9 @@
  * The 52 convolutions come in the same order as Keras's, so they map by position.
  */
 import { readFile } from 'node:fs/promises';
-import { dequantizeGraph } from '../../engine/onnx/dequantize.js';
+import { dequantizeGraph, QuantisedConstants } from '../../engine/onnx/dequantize.js';
 import { encodeModel } from '../../engine/onnx/model.js';
 import { decodeModel } from '../../engine/onnx/reader.js';
-import type { OnnxNode, OnnxTensor } from '../../engine/onnx/model.js';
 import { createSession, ort } from '../../engine/ort.js';
 import { makeDivisible } from '../encoders/common.js';
 import type { EncoderPadding } from '../encoders/types.js';
@@ -33,36 +32,12 @@ function kerasConvNames(): Array<{ conv: string; bn: string }> {
   return names;
 }
 
-function numbers(t: OnnxTensor): number[] {
-  return Array.from(t.data as ArrayLike<number | bigint>, Number);
-}
-
-/** (q - zeroPoint[c]) * scale[c] along axis `channelAxis` of `dims`; scalar scale/zero point too. */
-function dequantize(q: OnnxTensor, scale: OnnxTensor, zeroPoint: OnnxTensor | undefined, channelAxis: number): Float32Array {
-  const values = numbers(q);
-  const scales = numbers(scale);
-  const zeros = zeroPoint ? numbers(zeroPoint) : [0];
-  const inner = q.dims.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
-  const channels = q.dims[channelAxis] ?? 1;
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const c = Math.floor(i / inner) % channels;
-    out[i] = (values[i]! - (zeros.length > 1 ? zeros[c]! : zeros[0]!)) * (scales.length > 1 ? scales[c]! : scales[0]!);
-  }
-  return out;
-}
-
 export async function readOnnxMobileNetV2(file: string): Promise<WeightSource> {
   const bytes = await readFile(file).catch((e: Error) => {
     throw new Error(`${file}: cannot read (${e.message})`);
   });
   const graph = decodeModel(bytes, file);
-  const init = new Map(graph.initializers.map((t) => [t.name, t]));
-  const constant = (node: OnnxNode, i: number): OnnxTensor => {
-    const t = init.get(node.inputs[i] ?? '');
-    if (!t) throw new Error(`${file}: ${node.opType} input ${i} (${node.inputs[i]}) is not a constant; not the Model Zoo's int8 MobileNetV2`);
-    return t;
-  };
+  const constants = new QuantisedConstants(graph, file);
   const convs = graph.nodes.filter((n) => n.opType === 'QLinearConv');
   const names = kerasConvNames();
   if (convs.length !== names.length) {
@@ -72,26 +47,22 @@ export async function readOnnxMobileNetV2(file: string): Promise<WeightSource> {
   let padding: EncoderPadding = 'tf';
   convs.forEach((node, i) => {
     const { conv, bn } = names[i]!;
-    const q = constant(node, 3);
-    const [outC, inPerGroup, kh, kw] = q.dims as [number, number, number, number];
+    const float = constants.conv(node, conv);
+    const [outC, inPerGroup] = float.weight.dims as [number, number, number, number];
     const group = Number(node.attributes.group ?? 1);
     const depthwise = group > 1;
     if (depthwise !== conv.endsWith('depthwise') || (depthwise && (group !== outC || inPerGroup !== 1))) {
-      throw new Error(`${file}: convolution ${i} (${q.name}) does not match Keras's ${conv}; not a MobileNetV2`);
+      throw new Error(`${file}: convolution ${i} (${node.inputs[3]}) does not match Keras's ${conv}; not a MobileNetV2`);
     }
     const strides = node.attributes.strides as number[] | undefined;
     const pads = node.attributes.pads as number[] | undefined;
     if (strides?.[0] === 2 && pads && pads[0] === pads[2] && pads[0]! > 0) padding = 'symmetric';
-    const kernel = tf.tensor4d(dequantize(q, constant(node, 4), init.get(node.inputs[5] ?? ''), 0), [outC, inPerGroup, kh, kw]);
+    const kernel = tf.tensor4d(float.weight.data as Float32Array, float.weight.dims as [number, number, number, number]);
     // ONNX OIHW -> Keras HWIO (regular) or HWC1 (depthwise: O = C, I = 1).
     weights.set(depthwise ? `${conv}/depthwise_kernel` : `${conv}/kernel`, tf.transpose(kernel, depthwise ? [2, 3, 0, 1] : [2, 3, 1, 0]));
     kernel.dispose();
-    const inputScale = numbers(constant(node, 1))[0]!;
-    const weightScales = numbers(constant(node, 4));
-    const biasQ = node.inputs[8] ? numbers(constant(node, 8)) : new Array<number>(outC).fill(0);
-    const bias = Float32Array.from(biasQ, (b, c) => b * inputScale * (weightScales.length > 1 ? weightScales[c]! : weightScales[0]!));
     weights.set(`${bn}/gamma`, tf.ones([outC]));
-    weights.set(`${bn}/beta`, tf.tensor1d(bias));
+    weights.set(`${bn}/beta`, float.bias ? tf.tensor1d(float.bias.data as Float32Array) : tf.zeros([outC]));
     weights.set(`${bn}/moving_mean`, tf.zeros([outC]));
     weights.set(`${bn}/moving_variance`, tf.fill([outC], 1 - BN_EPSILON));
   });
@@ -99,15 +70,14 @@ export async function readOnnxMobileNetV2(file: string): Promise<WeightSource> {
   const matmul = graph.nodes.find((n) => n.opType === 'QLinearMatMul');
   const hasTop = matmul !== undefined;
   if (matmul) {
-    const q = constant(matmul, 3);
-    weights.set('predictions/kernel', tf.tensor2d(dequantize(q, constant(matmul, 4), init.get(matmul.inputs[5] ?? ''), 1), q.dims as [number, number]));
+    const kernel = constants.dequantized(matmul, 3, 1, 'predictions');
+    weights.set('predictions/kernel', tf.tensor2d(kernel.data as Float32Array, kernel.dims as [number, number]));
     const add = graph.nodes.find((n) => n.opType === 'QLinearAdd' && n.inputs[0] === matmul.outputs[0]);
-    const units = q.dims[1]!;
-    weights.set('predictions/bias', add ? tf.tensor1d(dequantize(constant(add, 3), constant(add, 4), init.get(add.inputs[5] ?? ''), 0)) : tf.zeros([units]));
+    weights.set('predictions/bias', add ? tf.tensor1d(constants.dequantized(add, 3, 0, 'bias').data as Float32Array) : tf.zeros([kernel.dims[1]!]));
   }
 
   const lastProject = convs[names.length - 2]!;
-  const projectFilters = constant(lastProject, 3).dims[0]!;
+  const projectFilters = constants.tensor(lastProject, 3).dims[0]!;
   const alpha = ALPHAS.find((a) => makeDivisible(320 * a, 8) === projectFilters);
   if (alpha === undefined) throw new Error(`${file}: last block has ${projectFilters} channels, which matches no MobileNetV2 width`);
 
