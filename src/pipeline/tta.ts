@@ -16,30 +16,28 @@ function viewIndex(k: number, size: number, y: number, x: number): number {
   return yy * size + xx;
 }
 
-/** View k of a square HWC image (`channels` values per pixel). */
-export function toView(data: Float32Array, size: number, channels: number, k: number): Float32Array {
+/** Move each pixel between the original orientation and view k, either way. */
+function reorient(data: Float32Array, size: number, channels: number, k: number, direction: 'toView' | 'fromView'): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const from = (y * size + x) * channels;
-      const to = viewIndex(k, size, y, x) * channels;
+      const original = (y * size + x) * channels;
+      const viewed = viewIndex(k, size, y, x) * channels;
+      const [from, to] = direction === 'toView' ? [original, viewed] : [viewed, original];
       for (let c = 0; c < channels; c++) out[to + c] = data[from + c]!;
     }
   }
   return out;
 }
 
+/** View k of a square HWC image (`channels` values per pixel). */
+export function toView(data: Float32Array, size: number, channels: number, k: number): Float32Array {
+  return reorient(data, size, channels, k, 'toView');
+}
+
 /** Undo `toView`: bring an output computed on view k back to the original orientation. */
 export function fromView(data: Float32Array, size: number, channels: number, k: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const to = (y * size + x) * channels;
-      const from = viewIndex(k, size, y, x) * channels;
-      for (let c = 0; c < channels; c++) out[to + c] = data[from + c]!;
-    }
-  }
-  return out;
+  return reorient(data, size, channels, k, 'fromView');
 }
 
 /** Average of `run` over all views of a square input; `mapBack` says whether outputs are images to re-orient. */
