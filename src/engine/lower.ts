@@ -5,7 +5,7 @@
  */
 import { filled } from './kernels/elementwise.js';
 import { kernelLowering } from './kernels/index.js';
-import { type Layout, NCHW_TO_NHWC, NHWC_TO_NCHW, type Operand } from './kernels/types.js';
+import { type Layout, NCHW_TO_NHWC, NHWC_TO_NCHW, type Operand, type ZeroPadding } from './kernels/types.js';
 import { nchwBroadcastView } from './kernels/views.js';
 import { GraphBuilder } from './onnx/builder.js';
 import type { OnnxGraph, OnnxValueInfo } from './onnx/model.js';
@@ -19,6 +19,11 @@ export interface LoweringOptions {
   inputShapes?: ReadonlyMap<string, Array<number | string>>;
   /** Per program output, a replacement shape with symbolic dimensions. */
   outputShapes?: ReadonlyMap<string, Array<number | string>>;
+  /**
+   * Block size of ONNX Runtime's NCHWc kernels (see nchwcBlockSize()) when the graph will run on
+   * this machine's ONNX Runtime and may use them; leave unset for portable graphs.
+   */
+  nchwcBlockSize?: number;
 }
 
 export interface LoweredGraph {
@@ -59,10 +64,11 @@ interface Views {
   nchw?: string;
   /** Rank < 4 values reshaped to broadcast against NCHW tensors. */
   broadcast?: string;
+  zeroPadded?: ZeroPadding;
 }
 
 export function lowerProgram(program: TracedProgram, options: LoweringOptions): LoweredGraph {
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(options.nchwcBlockSize);
   const views = new Map<number, Views>();
   const noiseInputs: OnnxValueInfo[] = [];
 
@@ -117,6 +123,7 @@ export function lowerProgram(program: TracedProgram, options: LoweringOptions): 
     },
     as: (layout: Layout) => view(value, layout),
     uniform: viewsOf(value).uniform,
+    zeroPadded: viewsOf(value).zeroPadded,
   });
 
   const live = liveOps(program);
@@ -135,8 +142,8 @@ export function lowerProgram(program: TracedProgram, options: LoweringOptions): 
       } else {
         const nchw = result.layout === 'nchw' && value.shape.length === 4;
         views.set(value.id, nchw
-          ? { produced: 'nchw', nchw: result.value, uniform: result.uniform }
-          : { produced: 'nhwc', nhwc: result.value, uniform: result.uniform });
+          ? { produced: 'nchw', nchw: result.value, uniform: result.uniform, zeroPadded: result.zeroPadded }
+          : { produced: 'nhwc', nhwc: result.value, uniform: result.uniform, zeroPadded: result.zeroPadded });
       }
     });
   });

@@ -15,7 +15,7 @@ import { AdamOptimizer, type AdamConfig, type OptimizerArray } from './adam.js';
 import { lossFunction, type LossFunction, type LossName } from './losses.js';
 import { lowerProgram } from './lower.js';
 import { encodeModel, type OnnxValueInfo } from './onnx/model.js';
-import { createSession, ort } from './ort.js';
+import { createSession, nchwcBlockSize, ort } from './ort.js';
 import { modelVariables, trainingStep, type StepParts } from './step.js';
 import { TraceUnsupportedError } from './trace/program.js';
 import { stateInputName, traceFunction } from './trace/trace.js';
@@ -168,7 +168,7 @@ class OnnxTrainer implements Trainer {
       ],
       run: ([x, y]) => ({ loss: trainingStep(parts, x!, y!) }),
     });
-    const { graph, noiseInputs } = lowerProgram(trace.program, { name: `train_step_b${batch}` });
+    const { graph, noiseInputs } = lowerProgram(trace.program, { name: `train_step_b${batch}`, nchwcBlockSize: await nchwcBlockSize() });
     const session = await createSession(encodeModel(graph), { threads: this.setup.options.threads, lean: true });
     return { session, updates: trace.stateUpdates, noiseInputs };
   }

@@ -7,7 +7,9 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { tf } from '../../src/models/tf.js';
 import { lowerProgram } from '../../src/engine/lower.js';
-import { encodeModel } from '../../src/engine/onnx/model.js';
+import { encodeModel, type OnnxGraph } from '../../src/engine/onnx/model.js';
+import { NCHWC_DOMAIN } from '../../src/engine/kernels/nchwc.js';
+import { nchwcBlockSize } from '../../src/engine/ort.js';
 import { traceFunction } from '../../src/engine/trace/trace.js';
 import { assertClose, prng } from './helpers.js';
 
@@ -18,8 +20,15 @@ function randomTensor(shape: number[], seed: number, low = -1, high = 1): tf.Ten
   return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => low + (high - low) * random()), shape);
 }
 
+interface CheckOptions {
+  /** Let the graph use ONNX Runtime's NCHWc kernels with this block size. */
+  nchwcBlockSize?: number;
+  /** Assertions on the emitted graph. */
+  graph?: (graph: OnnxGraph) => void;
+}
+
 /** Run `fn` eagerly and compiled on the same inputs; every output must agree. */
-async function check(fn: Fn, shapes: number[][], tolerance = 1e-5): Promise<void> {
+async function check(fn: Fn, shapes: number[][], tolerance = 1e-5, options: CheckOptions = {}): Promise<void> {
   const inputs = shapes.map((shape, i) => randomTensor(shape, 100 + i));
   const expected = tf.tidy(() => fn(inputs));
   const trace = traceFunction({
@@ -27,7 +36,8 @@ async function check(fn: Fn, shapes: number[][], tolerance = 1e-5): Promise<void
     inputs: shapes.map((shape, i) => ({ name: `in${i}`, shape, dtype: 'float32' as const })),
     run: fn,
   });
-  const { graph } = lowerProgram(trace.program, { name: 'check' });
+  const { graph } = lowerProgram(trace.program, { name: 'check', nchwcBlockSize: options.nchwcBlockSize });
+  options.graph?.(graph);
   const session = await ort.InferenceSession.create(encodeModel(graph), { intraOpNumThreads: 1 });
   try {
     const feeds = Object.fromEntries(inputs.map((t, i) => [`in${i}`, new ort.Tensor('float32', t.dataSync() as Float32Array, t.shape)]));
@@ -70,11 +80,43 @@ describe('convolution kernels and their gradients', () => {
     await check(depthwise(1, 'same'), [[1, 56, 57, 2], [3, 3, 2, 1]], 1e-4);
     await check(depthwise(2, 'valid'), [[1, 113, 114, 2], [3, 3, 2, 2]], 1e-4);
   });
+  it('Conv2D reads an explicit zero padding as its own pads', () =>
+    check(([x, w]) => ({ y: tf.conv2d(tf.pad(x!, [[0, 0], [2, 1], [0, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid') }), [[1, 7, 8, 3], [3, 3, 3, 4]], 1e-5,
+      { graph: (graph) => assert.ok(!graph.nodes.some((n) => n.opType === 'Pad'), 'no Pad node') }));
+  it('Conv2D gradients through an explicit zero padding', () =>
+    check(withGrads((x, w) => tf.conv2d(tf.pad(x, [[0, 0], [1, 1], [0, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid')), [[2, 7, 8, 3], [3, 3, 3, 4]]));
   it('fused conv with bias and relu6', () =>
     check(([x, w, b]) => ({ y: tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu6' }) }),
       [[1, 5, 5, 2], [3, 3, 2, 4], [4]]));
   it('conv2dTranspose stride 2', () =>
     check(withGrads((x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 8, 8, 3], 2, 'same')), [[2, 4, 4, 5], [3, 3, 3, 5]]));
+});
+
+describe('depthwise convolutions on ONNX Runtime NCHWc kernels (training graphs)', async () => {
+  const blockSize = await nchwcBlockSize();
+  // Channel counts are multiples of 16, so the NCHWc paths run with AVX2 (8) and AVX-512 (16) blocks.
+  const depthwise = (strides: number, pad: 'same' | 'valid') =>
+    withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad));
+  const on = (convolutions: number): CheckOptions => ({
+    nchwcBlockSize: blockSize,
+    graph: (graph) => assert.equal(graph.nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.opType === 'Conv').length, convolutions, 'NCHWc convolutions'),
+  });
+  it('finds the kernels on this machine', () => assert.ok(blockSize !== undefined && blockSize >= 8, `block size ${blockSize}`));
+  // withGrads runs the forward pass twice; then the stride-1 input gradient and the filter gradient
+  it('stride 1 same', { skip: blockSize === undefined }, () => check(depthwise(1, 'same'), [[2, 9, 8, 16], [3, 3, 16, 1]], 1e-4, on(4)));
+  // stride 2: the input gradient stays a ConvTranspose
+  it('stride 2 same', { skip: blockSize === undefined }, () => check(depthwise(2, 'same'), [[1, 8, 8, 16], [3, 3, 16, 1]], 1e-4, on(3)));
+  it('stride 2 valid with an unread last row and column', { skip: blockSize === undefined }, () =>
+    check(depthwise(2, 'valid'), [[2, 9, 11, 16], [3, 3, 16, 1]], 1e-4, on(3)));
+  it('5x5 kernel, stride 1', { skip: blockSize === undefined }, () => check(depthwise(1, 'same'), [[1, 7, 6, 32], [5, 5, 32, 1]], 1e-4, on(4)));
+  it('fused bias and relu6 (forward)', { skip: blockSize === undefined }, () =>
+    check(([x, w, b]) => ({ y: tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu6' }) }),
+      [[1, 5, 5, 16], [3, 3, 16, 1], [16]], 1e-5, on(1)));
+  it('a zero padding before a strided convolution is read by the convolutions, not copied', { skip: blockSize === undefined }, () =>
+    check(withGrads((x, w) => tf.depthwiseConv2d(tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid')),
+      [[2, 8, 8, 16], [3, 3, 16, 1]], 1e-4, { nchwcBlockSize: blockSize, graph: (graph) => assert.ok(!graph.nodes.some((n) => n.opType === 'Pad'), 'no Pad node') }));
+  it('channel multiplier 2 keeps the standard kernels', { skip: blockSize === undefined }, () =>
+    check(depthwise(1, 'same'), [[1, 6, 6, 16], [3, 3, 16, 2]], 1e-4, on(0)));
 });
 
 describe('pooling, resizing and normalisation', () => {

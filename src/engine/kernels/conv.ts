@@ -7,12 +7,14 @@
  *   strided: ConvTranspose with pads / output_padding chosen to land on the input size
  * - dense filter gradient: per filter tap, a strided Slice of x, then a batched MatMul with dy
  *   summed over the batch; taps are concatenated into HWIO
- * - depthwise filter gradient: per tap, a strided Slice of NHWC x times NHWC dy, summed by a GEMV
+ * - depthwise filter gradient: one grouped convolution of x with dy on ORT's NCHWc kernels when
+ *   the trainer allows them; else per tap, a strided Slice of NHWC x times NHWC dy, summed by a GEMV
  */
 import { tf } from '../../models/tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ValueMeta } from '../trace/program.js';
 import { applyActivation, type FusedActivation } from './activation.js';
+import { nchwcDepthwiseConv, nchwcDepthwiseFits } from './nchwc.js';
 import { sumLeadingAxes } from './reduction.js';
 import { type AnyKernelLowering, inLayout, kernel, meta, type Operand, required } from './types.js';
 
@@ -47,13 +49,24 @@ function convInfo(kernelName: string, xShape: Shape4, filterShape: Shape4, attrs
   return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise, 'channelsLast');
 }
 
-function convAttributes(info: ConvInfo, group: number) {
+type Pads = [number, number, number, number];
+
+/**
+ * x as a convolution reads it (NCHW), with the padding to apply (top, left, bottom, right):
+ * the convolution's own, plus the zeros of an explicit zero-padding whose source is read instead.
+ */
+function convInput(x: Operand, info: ConvInfo): { input: string; pads: Pads } {
   const p = info.padInfo;
+  const [top, left, bottom, right] = x.zeroPadded?.pads ?? [0, 0, 0, 0];
+  return { input: x.zeroPadded?.source ?? x.as('nchw'), pads: [p.top + top, p.left + left, p.bottom + bottom, p.right + right] };
+}
+
+function convAttributes(info: ConvInfo, group: number, pads: Pads) {
   return {
     kernel_shape: [info.filterHeight, info.filterWidth],
     strides: [info.strideHeight, info.strideWidth],
     dilations: [info.dilationHeight, info.dilationWidth],
-    pads: [p.top, p.left, p.bottom, p.right],
+    pads,
     group,
   };
 }
@@ -84,9 +97,16 @@ function convForward(name: string, depthwise: boolean, fused: boolean): AnyKerne
       const info = convInfo(name, shape4(x), shape4(filter), attrs, depthwise);
       const bias = fused ? inputs['bias'] : undefined;
       const biasInConv = bias !== undefined && bias.shape.length === 1 && bias.shape[0] === info.outChannels;
-      const convInputs = [x.as('nchw'), onnxWeight(g, filter, depthwise)];
-      if (biasInConv) convInputs.push(bias.value);
-      let y = g.op('Conv', convInputs, convAttributes(info, depthwise ? info.inChannels : 1));
+      const { input, pads } = convInput(x, info);
+      let y: string;
+      if (depthwise && info.outChannels === info.inChannels && nchwcDepthwiseFits(g, info.inChannels)) {
+        const shape = { channels: info.inChannels, kernelHeight: info.filterHeight, kernelWidth: info.filterWidth };
+        y = nchwcDepthwiseConv(g, input, onnxWeight(g, filter, true), shape, convAttributes(info, info.inChannels, pads), biasInConv ? bias.value : undefined);
+      } else {
+        const convInputs = [input, onnxWeight(g, filter, depthwise)];
+        if (biasInConv) convInputs.push(bias.value);
+        y = g.op('Conv', convInputs, convAttributes(info, depthwise ? info.inChannels : 1, pads));
+      }
       if (bias !== undefined && !biasInConv) y = g.op('Add', [y, bias.as('nchw')]);
       if (fused) {
         const preluWeights = inputs['preluActivationWeights']?.as('nchw');
@@ -109,8 +129,10 @@ function backpropInput(name: string, depthwise: boolean): AnyKernelLowering {
       // convolution kernels; strided: ConvTranspose, which skips the zeros a stride would insert.
       if (info.strideHeight === 1 && info.strideWidth === 1) {
         // HWIO -> (in, out, kh, kw), i.e. the OIHW weight of the conv that maps dy back to x.
-        const weight = flipped(g, g.op('Transpose', [filter.value], { perm: [2, 3, 0, 1] }));
-        return [inLayout(emitFlippedConv(g, dy.as('nchw'), weight, info, group), 'nchw')];
+        const transposed = g.op('Transpose', [filter.value], { perm: [2, 3, 0, 1] });
+        const weight = info.filterHeight === 1 && info.filterWidth === 1 ? transposed : flipped(g, transposed);
+        const nchwc = depthwise && info.outChannels === info.inChannels && nchwcDepthwiseFits(g, info.inChannels);
+        return [inLayout(emitFlippedConv(g, dy.as('nchw'), weight, info, group, nchwc), 'nchw')];
       }
       return [inLayout(emitConvTranspose(g, dy.as('nchw'), onnxWeight(g, filter, depthwise), info, group), 'nchw')];
     },
@@ -118,17 +140,19 @@ function backpropInput(name: string, depthwise: boolean): AnyKernelLowering {
 }
 
 /** Input gradient of a stride-1 convolution: dy correlated with the flipped filter. */
-function emitFlippedConv(g: GraphBuilder, dy: string, weight: string, info: ConvInfo, group: number): string {
+function emitFlippedConv(g: GraphBuilder, dy: string, weight: string, info: ConvInfo, group: number, nchwc: boolean): string {
   const reachHeight = (info.filterHeight - 1) * info.dilationHeight;
   const reachWidth = (info.filterWidth - 1) * info.dilationWidth;
   const top = reachHeight - info.padInfo.top;
   const left = reachWidth - info.padInfo.left;
-  return g.op('Conv', [dy, weight], {
+  const attributes = {
     kernel_shape: [info.filterHeight, info.filterWidth],
     dilations: [info.dilationHeight, info.dilationWidth],
     pads: [top, left, info.inHeight - info.outHeight - top + reachHeight, info.inWidth - info.outWidth - left + reachWidth],
     group,
-  });
+  };
+  if (!nchwc) return g.op('Conv', [dy, weight], attributes);
+  return nchwcDepthwiseConv(g, dy, weight, { channels: group, kernelHeight: info.filterHeight, kernelWidth: info.filterWidth }, attributes);
 }
 
 /**
@@ -171,7 +195,9 @@ function backpropFilter(name: string, depthwise: boolean): AnyKernelLowering {
       const x = required(inputs, 'x', name);
       const dy = required(inputs, 'dy', name);
       const info = convInfo(name, shape4(x), attrs.filterShape, attrs, depthwise);
-      return [depthwise ? emitDepthwiseFilterGradient(g, x, dy, info, attrs.filterShape) : emitFilterGradient(g, x, dy, info, attrs.filterShape)];
+      if (!depthwise) return [emitFilterGradient(g, x, dy, info, attrs.filterShape)];
+      const grouped = attrs.filterShape[3] === 1 && nchwcDepthwiseFits(g, shape4(x)[0] * info.inChannels);
+      return [(grouped ? emitGroupedDepthwiseFilterGradient : emitDepthwiseFilterGradient)(g, x, dy, info, attrs.filterShape)];
     },
   });
 }
@@ -180,8 +206,8 @@ function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: Conv
   const [kh, kw, c, o] = filterShape;
   const [n, h, w] = shape4(x);
   const p = info.padInfo;
-  const xNchw = x.as('nchw');
-  const padded = p.top || p.left || p.bottom || p.right ? g.op('Pad', [xNchw, g.int64s([0, 0, p.top, p.left, 0, 0, p.bottom, p.right])]) : xNchw;
+  const { input, pads: [top, left, bottom, right] } = convInput(x, info);
+  const padded = top || left || bottom || right ? g.op('Pad', [input, g.int64s([0, 0, top, left, 0, 0, bottom, right])]) : input;
   const paddedHeight = h + p.top + p.bottom;
   const paddedWidth = w + p.left + p.right;
   const { outHeight, outWidth, strideHeight, strideWidth } = info;
@@ -201,6 +227,38 @@ function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: Conv
   }
   const stacked = taps.length === 1 ? taps[0]! : g.op('Concat', taps, { axis: 0 });
   return g.op('Reshape', [stacked, g.int64s(filterShape)]);
+}
+
+/**
+ * Depthwise filter gradient as one convolution in which every (image, channel) pair is its own
+ * group: the padded input plane of x is correlated with the matching plane of dy, used as a
+ * kernel of the output's size that steps by the forward stride (its dilation) and moves by the
+ * forward dilation (its stride). That yields [1, N*C, kh, kw]; summing over images gives the
+ * gradient. On ORT's NCHWc depthwise kernel this is 5-7x faster than the tap-by-tap form below
+ * (measured at MobileNetV2's sizes); it needs N*C to be a multiple of the block size.
+ */
+function emitGroupedDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: ConvInfo, filterShape: Shape4): string {
+  const [kh, kw, c] = filterShape;
+  const [n, h, w] = shape4(x);
+  const p = info.padInfo;
+  const { outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const planes = n * c;
+  const { input, pads } = convInput(x, info);
+  const planesIn = g.op('Reshape', [input, g.int64s([1, planes, -1, w + p.left + p.right - pads[1] - pads[3]])]);
+  const kernelPlanes = g.op('Reshape', [dy.as('nchw'), g.int64s([planes, 1, outHeight, outWidth])]);
+  let taps = nchwcDepthwiseConv(g, planesIn, kernelPlanes, { channels: planes, kernelHeight: outHeight, kernelWidth: outWidth }, {
+    kernel_shape: [outHeight, outWidth],
+    strides: [dilationHeight, dilationWidth],
+    dilations: [strideHeight, strideWidth],
+    pads,
+  });
+  // A 'valid' forward pass that left rows or columns unread gives more than kh x kw positions.
+  const rows = Math.floor((h + p.top + p.bottom - (outHeight - 1) * strideHeight - 1) / dilationHeight) + 1;
+  const cols = Math.floor((w + p.left + p.right - (outWidth - 1) * strideWidth - 1) / dilationWidth) + 1;
+  if (rows !== kh || cols !== kw) taps = g.op('Slice', [taps, g.int64s([0, 0]), g.int64s([kh, kw]), g.int64s([2, 3])]);
+  const summed = g.op('ReduceSum', [g.op('Reshape', [taps, g.int64s([n, c, kh * kw])]), g.int64s([0])], { keepdims: 0 });
+  // [C, kh*kw] -> HWIO [kh, kw, C, 1]
+  return g.op('Reshape', [g.op('Transpose', [summed], { perm: [1, 0] }), g.int64s(filterShape)]);
 }
 
 /**

@@ -118,7 +118,11 @@ export const shapeKernels: Record<string, AnyKernelLowering> = {
       const layout = native(x);
       const paddings = permuted(attrs.paddings, layout);
       const pads = [...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])];
-      return [inLayout(g.op('Pad', [x.as(layout), g.int64s(pads), g.scalar(attrs.constantValue, x.dtype)]), layout)];
+      const padded = g.op('Pad', [x.as(layout), g.int64s(pads), g.scalar(attrs.constantValue, x.dtype)]);
+      const [batch, rows, columns, channels] = attrs.paddings;
+      const spatialZeros = x.shape.length === 4 && attrs.constantValue === 0 && [batch, channels].every((p) => p![0] === 0 && p![1] === 0);
+      if (!spatialZeros) return [inLayout(padded, layout)];
+      return [{ value: padded, layout, zeroPadded: { source: x.as('nchw'), pads: [rows![0], columns![0], rows![1], columns![1]] } }];
     },
   }),
   MirrorPad: kernel<MirrorPadAttrs>({

@@ -30,13 +30,26 @@ export interface Operand extends ValueMeta {
   as(layout: Layout): string;
   /** Set when the value is a constant whose elements all equal this number. */
   readonly uniform?: number;
+  /** Set when the value is another one with zeros around its spatial edges (see ZeroPadding). */
+  readonly zeroPadded?: ZeroPadding;
+}
+
+/**
+ * A rank-4 value that is `source` (NCHW) with zeros added around its spatial edges. Convolutions
+ * read it by padding as they read (their pads attribute) instead of from a padded copy, so the
+ * Pad node is left without users and removed (Keras pads explicitly before strided convolutions).
+ */
+export interface ZeroPadding {
+  readonly source: string;
+  /** Rows / columns added: top, left, bottom, right. */
+  readonly pads: readonly [number, number, number, number];
 }
 
 /**
  * What `emit` returns per output: a value name in TF.js's layout, or a name with its layout
  * (and, for results known to be filled with one number, that number).
  */
-export type Emitted = string | { readonly value: string; readonly layout: Layout; readonly uniform?: number };
+export type Emitted = string | { readonly value: string; readonly layout: Layout; readonly uniform?: number; readonly zeroPadded?: ZeroPadding };
 
 export function inLayout(value: string, layout: Layout): Emitted {
   return layout === 'nhwc' ? value : { value, layout };
@@ -45,7 +58,7 @@ export function inLayout(value: string, layout: Layout): Emitted {
 /** The operand itself as a result (identities, no-op casts and reshapes), keeping what is known about it. */
 export function alias(x: Operand): Emitted {
   const layout = x.shape.length === 4 ? x.layout : 'nhwc';
-  return { value: x.as(layout), layout, uniform: x.uniform };
+  return { value: x.as(layout), layout, uniform: x.uniform, zeroPadded: x.shape.length === 4 ? x.zeroPadded : undefined };
 }
 
 export type KernelInputs<T> = Readonly<Record<string, T>>;

@@ -12,6 +12,12 @@ export class GraphBuilder {
   private nextId = 0;
   private readonly constantCache = new Map<string, string>();
 
+  /**
+   * Channels per block of ONNX Runtime's NCHWc kernels on the machine that will run this graph;
+   * undefined when the graph must stay portable (standard ONNX operators only).
+   */
+  constructor(readonly nchwcBlockSize?: number) {}
+
   /** A fresh value name. */
   fresh(hint = 'v'): string {
     return `${hint}_${this.nextId++}`;

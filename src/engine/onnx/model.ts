@@ -118,11 +118,10 @@ export function encodeModel(graph: OnnxGraph, opset = ONNX_OPSET): Uint8Array {
   for (const t of graph.initializers) g.message(5, encodeTensor(t));
   for (const i of graph.inputs) g.message(11, encodeValueInfo(i));
   for (const o of graph.outputs) g.message(12, encodeValueInfo(o));
-  const opsetImport = new ProtoWriter().string(1, '').varint(2, opset);
-  return new ProtoWriter()
-    .varint(1, IR_VERSION)
-    .string(2, 'dermkit')
-    .message(8, opsetImport)
-    .message(7, g)
-    .finish();
+  const model = new ProtoWriter().varint(1, IR_VERSION).string(2, 'dermkit');
+  model.message(8, new ProtoWriter().string(1, '').varint(2, opset));
+  // ONNX Runtime's own operator domains (com.microsoft.*) are all at version 1.
+  const domains = new Set(graph.nodes.map((n) => n.domain).filter((d): d is string => d !== undefined && d !== ''));
+  for (const domain of domains) model.message(8, new ProtoWriter().string(1, domain).varint(2, 1));
+  return model.message(7, g).finish();
 }

@@ -7,8 +7,8 @@
  *   tf.moments + batchNorm and differentiates through both, about 25 passes over the activation
  *   per layer; here the normalisation is one custom-gradient op whose backward pass is the
  *   textbook formula (about 7 passes). The moving averages are updated exactly as the layer does.
- * - ReLU and ClipByValue (Keras ReLU(max_value=6)) gradients as one comparison and one select
- *   instead of casts, steps and logical ands.
+ * - ReLU and ClipByValue gradients as one comparison and one select instead of casts, steps and
+ *   logical ands; Keras ReLU(max_value=6) as a single clip (see fastReluCall).
  */
 import { tf } from '../../models/tf.js';
 
@@ -99,20 +99,58 @@ const GRADIENTS: tf.GradConfig[] = [
   selectGradient('ClipByValue', (x, attrs) => tf.equal(tf.clipByValue(x, attrs['clipValueMin'] as number, attrs['clipValueMax'] as number), x)),
 ];
 
+/** The parts of tfjs-layers' ReLU layer this module relies on. */
+interface ReluLayer {
+  maxValue?: number | null;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[];
+}
+
+/** The smallest positive float32: for floats, x >= it <=> x > 0. */
+const SMALLEST_POSITIVE_FLOAT32 = 1.401298464324817e-45;
+
+/**
+ * Keras ReLU(max_value=m): TF.js computes clip(relu(x), 0, m), two passes forward and two masks
+ * backward. Here it is one clip whose gradient mask is the product of TF.js's two masks,
+ * 0 < x <= m, i.e. clip(x, smallest positive float, m) == x.
+ */
+function fastReluCall(original: ReluLayer['call']): ReluLayer['call'] {
+  return function (this: ReluLayer, inputs, kwargs) {
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    const maxValue = this.maxValue;
+    if (input === undefined || maxValue === undefined || maxValue === null) return original.call(this, inputs, kwargs);
+    const clippedRelu = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      save([x]);
+      return {
+        value: tf.clipByValue(x, 0, maxValue),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [savedX] = saved as [tf.Tensor];
+          return tf.where(tf.equal(tf.clipByValue(savedX, SMALLEST_POSITIVE_FLOAT32, maxValue), savedX), dy, tf.zerosLike(dy));
+        },
+      };
+    });
+    return clippedRelu(input);
+  };
+}
+
 let batchNormPrototype: BatchNormLayer | undefined;
+let reluPrototype: ReluLayer | undefined;
 
 /** Run `fn` with the fast paths installed; everything is restored afterwards. */
 export function withTraceFastPaths<T>(fn: () => T): T {
   batchNormPrototype ??= Object.getPrototypeOf(tf.layers.batchNormalization({})) as BatchNormLayer;
-  const prototype = batchNormPrototype;
-  const originalCall = prototype.call;
+  reluPrototype ??= Object.getPrototypeOf(tf.layers.reLU({})) as ReluLayer;
+  const [batchNorm, relu] = [batchNormPrototype, reluPrototype];
+  const [batchNormCall, reluCall] = [batchNorm.call, relu.call];
   const originalGradients = GRADIENTS.map((g) => tf.getGradient(g.kernelName));
-  prototype.call = fastBatchNormCall(originalCall);
+  batchNorm.call = fastBatchNormCall(batchNormCall);
+  relu.call = fastReluCall(reluCall);
   GRADIENTS.forEach((g) => tf.registerGradient(g));
   try {
     return fn();
   } finally {
-    prototype.call = originalCall;
+    batchNorm.call = batchNormCall;
+    relu.call = reluCall;
     originalGradients.forEach((g) => {
       if (g !== undefined) tf.registerGradient(g);
     });
