@@ -132,8 +132,11 @@ describe('pooling, resizing and normalisation', () => {
   it('ResizeBilinear x2 and its gradient', () => check(pooled((x) => tf.image.resizeBilinear(x, [10, 10])), [[2, 5, 5, 3]]));
   it('ResizeBilinear to an odd size with align corners, and its gradient', () =>
     check(pooled((x) => tf.image.resizeBilinear(x, [9, 9], true)), [[1, 4, 4, 2]]));
-  it('ResizeBilinear with half-pixel centres (forward)', () =>
-    check(([x]) => ({ y: tf.image.resizeBilinear(x as tf.Tensor4D, [9, 11], false, true) }), [[1, 4, 5, 2]]));
+  it('ResizeBilinear with half-pixel centres (forward), to any size and by whole factors (constant scales)', () =>
+    check(([x]) => ({
+      y: tf.image.resizeBilinear(x as tf.Tensor4D, [9, 11], false, true),
+      doubled: tf.image.resizeBilinear(x as tf.Tensor4D, [8, 15], false, true),
+    }), [[1, 4, 5, 2]]));
   // TF.js's ResizeNearestNeighborGrad offsets dy by the input's batch stride: compare at batch 1.
   it('ResizeNearestNeighbor x2 and its gradient', () => check(pooled((x) => tf.image.resizeNearestNeighbor(x, [10, 10])), [[1, 5, 5, 3]]));
   it('ResizeNearestNeighbor to odd sizes with align corners / half-pixel centres (forward)', () =>

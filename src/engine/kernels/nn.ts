@@ -115,6 +115,14 @@ function resize(name: string, nearest: boolean): AnyKernelLowering {
           }
         : { mode: 'linear', coordinate_transformation_mode: coordinateMode(attrs) };
       const nchw = images.as('nchw');
+      const [, inH, inW] = images.shape as [number, number, number, number];
+      const [outH, outW] = attrs.size;
+      if (outH % inH === 0 && outW % inW === 0) {
+        // Whole-number factors as constant scales: ONNX Runtime then upsamples in its blocked
+        // NCHWc layout, between NCHWc convolutions, instead of reordering to NCHW and back.
+        const scales = g.initializer('float32', [4], Float32Array.of(1, 1, outH / inH, outW / inW), 'scales');
+        return [inLayout(g.op('Resize', [nchw, '', scales], modeAttrs), 'nchw')];
+      }
       // Batch and channels come from the input's runtime shape so the batch may stay dynamic.
       const batchAndChannels = g.op('Slice', [g.op('Shape', [nchw]), g.int64s([0]), g.int64s([2])]);
       const sizes = g.op('Concat', [batchAndChannels, g.int64s(attrs.size)], { axis: 0 });

@@ -33,10 +33,10 @@ function withoutDeadNodes(graph: OnnxGraph): OnnxGraph {
 }
 
 /**
- * Resize -> 1x1 Conv becomes 1x1 Conv -> Resize wherever the resize feeds nothing else. The
- * resize's target `sizes` are rebuilt from the convolution's output shape, in the same way the
- * lowering builds them (batch and channels at run time, then the constant spatial size), so the
- * batch stays dynamic.
+ * Resize -> 1x1 Conv becomes 1x1 Conv -> Resize wherever the resize feeds nothing else. Constant
+ * scales stay as they are; target `sizes` are rebuilt from the convolution's output shape, in the
+ * same way the lowering builds them (batch and channels at run time, then the constant spatial
+ * size), so the batch stays dynamic.
  */
 export function convolveBeforeResize(graph: OnnxGraph): OnnxGraph {
   const initializers = new Map(graph.initializers.map((t) => [t.name, t.dims]));
@@ -60,11 +60,20 @@ export function convolveBeforeResize(graph: OnnxGraph): OnnxGraph {
     if (resize.opType !== 'Resize' || outputs.has(resize.outputs[0]!)) continue;
     const [conv, ...others] = readers.get(resize.outputs[0]!) ?? [];
     if (!conv || others.length > 0 || conv.inputs[0] !== resize.outputs[0] || !isPointwiseConv(conv, weightDims(conv.inputs[1]!))) continue;
+    const mixed = `${conv.outputs[0]}_before_resize`;
+    if (!resize.inputs[3]) {
+      // Constant scales apply to the mixed tensor as they are.
+      replaced.set(conv, [
+        { ...conv, inputs: [resize.inputs[0]!, ...conv.inputs.slice(1)], outputs: [mixed] },
+        { ...resize, inputs: [mixed, ...resize.inputs.slice(1)], outputs: [conv.outputs[0]!] },
+      ]);
+      removed.add(resize);
+      continue;
+    }
     // sizes = Concat(Slice(Shape(x), 0, 2), spatial): rebuild it on the mixed tensor.
     const sizes = producer.get(resize.inputs[3] ?? '');
     const slice = sizes?.opType === 'Concat' ? producer.get(sizes.inputs[0]!) : undefined;
     if (!sizes || slice?.opType !== 'Slice' || producer.get(slice.inputs[0]!)?.opType !== 'Shape') continue;
-    const mixed = `${conv.outputs[0]}_before_resize`;
     const shape = `${mixed}_shape`;
     replaced.set(conv, [
       { ...conv, inputs: [resize.inputs[0]!, ...conv.inputs.slice(1)], outputs: [mixed] },
