@@ -39,6 +39,7 @@ function inferenceGraph(model: tf.LayersModel, batch: number, dynamic: boolean):
     name: 'inference',
     inputShapes: new Map([[INPUT_NAME, batchAxis([batch, ...(inputShape as number[])])]]),
     outputShapes: new Map([[OUTPUT_NAME, batchAxis(output.shape)]]),
+    distinctShapeConstants: true,
   }).graph);
 }
 

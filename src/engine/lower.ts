@@ -24,6 +24,8 @@ export interface LoweringOptions {
    * this machine's ONNX Runtime and may use them; leave unset for portable graphs.
    */
   nchwcBlockSize?: number;
+  /** See BuilderOptions.distinctShapeConstants. */
+  distinctShapeConstants?: boolean;
 }
 
 export interface LoweredGraph {
@@ -68,7 +70,7 @@ interface Views {
 }
 
 export function lowerProgram(program: TracedProgram, options: LoweringOptions): LoweredGraph {
-  const g = new GraphBuilder(options.nchwcBlockSize);
+  const g = new GraphBuilder({ nchwcBlockSize: options.nchwcBlockSize, distinctShapeConstants: options.distinctShapeConstants });
   const views = new Map<number, Views>();
   const noiseInputs: OnnxValueInfo[] = [];
 

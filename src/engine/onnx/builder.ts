@@ -4,6 +4,20 @@
  */
 import type { AttributeValue, OnnxDataType, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo, TensorData } from './model.js';
 
+export interface BuilderOptions {
+  /**
+   * Channels per block of ONNX Runtime's NCHWc kernels on the machine that will run this graph;
+   * undefined when the graph must stay portable (standard ONNX operators only).
+   */
+  nchwcBlockSize?: number;
+  /**
+   * Give every int64 constant its own initializer. exportOnnx compares graphs traced at two
+   * batch sizes; a shared constant could stand for a batch-sized shape in one of them (say
+   * [2, 8]) and for a weight's shape in both, and the graphs would no longer line up.
+   */
+  distinctShapeConstants?: boolean;
+}
+
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
@@ -12,11 +26,14 @@ export class GraphBuilder {
   private nextId = 0;
   private readonly constantCache = new Map<string, string>();
 
-  /**
-   * Channels per block of ONNX Runtime's NCHWc kernels on the machine that will run this graph;
-   * undefined when the graph must stay portable (standard ONNX operators only).
-   */
-  constructor(readonly nchwcBlockSize?: number) {}
+  /** Channels per block of ONNX Runtime's NCHWc kernels (see BuilderOptions). */
+  readonly nchwcBlockSize?: number;
+  private readonly shareShapes: boolean;
+
+  constructor(options: BuilderOptions = {}) {
+    this.nchwcBlockSize = options.nchwcBlockSize;
+    this.shareShapes = !options.distinctShapeConstants;
+  }
 
   /** A fresh value name. */
   fresh(hint = 'v'): string {
@@ -52,9 +69,8 @@ export class GraphBuilder {
 
   /** A 1-D int64 constant (shapes, axes, pads, slice bounds). */
   int64s(values: readonly number[]): string {
-    return this.cachedConstant(`i64:${values.join(',')}`, () =>
-      this.initializer('int64', [values.length], BigInt64Array.from(values.map((v) => BigInt(v))), 'ints'),
-    );
+    const make = () => this.initializer('int64', [values.length], BigInt64Array.from(values.map((v) => BigInt(v))), 'ints');
+    return this.shareShapes ? this.cachedConstant(`i64:${values.join(',')}`, make) : make();
   }
 
   /** A scalar constant of the given type. */

@@ -41,14 +41,19 @@ function withoutDeadNodes(graph: OnnxGraph): OnnxGraph {
 export function convolveBeforeResize(graph: OnnxGraph): OnnxGraph {
   const initializers = new Map(graph.initializers.map((t) => [t.name, t.dims]));
   const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  // Kernels arrive as initializers, or as a Transpose of one (TF.js HWIO to ONNX OIHW).
+  const int64Values = new Map(graph.initializers.filter((t) => t.dtype === 'int64').map((t) => [t.name, Array.from(t.data as BigInt64Array, Number)]));
+  // Kernels arrive as initializers, or as Transposes and Reshapes of one (TF.js HWIO to ONNX OIHW).
   const weightDims = (name: string): number[] | undefined => {
     const dims = initializers.get(name);
     if (dims) return dims;
-    const t = producer.get(name);
-    const source = t?.opType === 'Transpose' ? initializers.get(t.inputs[0]!) : undefined;
-    const perm = t?.attributes.perm;
-    return source && Array.isArray(perm) ? perm.map((axis) => source[axis]!) : undefined;
+    const node = producer.get(name);
+    const perm = node?.attributes.perm;
+    if (node?.opType === 'Transpose' && Array.isArray(perm)) {
+      const source = weightDims(node.inputs[0]!);
+      return source && perm.map((axis) => source[axis]!);
+    }
+    const shape = node?.opType === 'Reshape' ? int64Values.get(node.inputs[1]!) : undefined;
+    return shape?.every((d) => d > 0) ? shape : undefined;
   };
   const readers = new Map<string, OnnxNode[]>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
