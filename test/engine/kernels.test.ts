@@ -68,6 +68,8 @@ describe('convolution kernels and their gradients', () => {
   it('Conv2D 3x3 stride 2 same (odd input)', () => check(conv(2, 'same'), [[2, 7, 9, 3], [3, 3, 3, 4]]));
   it('Conv2D 5x5 stride 2 valid (unread last rows)', () => check(conv(2, 'valid'), [[1, 10, 10, 2], [5, 5, 2, 3]]));
   it('Conv2D 1x1 stride 1', () => check(conv(1, 'valid'), [[2, 5, 5, 4], [1, 1, 4, 6]]));
+  // More than 256 output positions and 8 input channels: the per-image filter-gradient layout.
+  it('Conv2D 3x3 on a larger map', () => check(conv(1, 'same'), [[2, 18, 17, 8], [3, 3, 8, 4]], 1e-4));
   it('Conv2D with dilation 2 (forward)', () =>
     check(([x, w]) => ({ y: tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2) }), [[1, 9, 9, 2], [3, 3, 2, 3]]));
   const depthwise = (strides: number, pad: 'same' | 'valid') =>

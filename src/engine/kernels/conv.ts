@@ -5,8 +5,7 @@
  * - forward: Conv (depthwise = Conv with group = channels), bias and activation fused
  * - input gradient: stride 1: Conv of dy with the flipped filter (ORT's direct conv kernels);
  *   strided: ConvTranspose with pads / output_padding chosen to land on the input size
- * - dense filter gradient: per filter tap, a strided Slice of x, then a batched MatMul with dy
- *   summed over the batch; taps are concatenated into HWIO
+ * - dense filter gradient: per filter tap, a strided Slice of x times dy (see emitFilterGradient)
  * - depthwise filter gradient: one grouped convolution of x with dy on ORT's NCHWc kernels when
  *   the trainer allows them; else per tap, a strided Slice of NHWC x times NHWC dy, summed by a GEMV
  */
@@ -217,6 +216,16 @@ function backpropFilter(name: string, depthwise: boolean): AnyKernelLowering {
   });
 }
 
+/**
+ * Dense filter gradient: per filter tap, the window of x that tap reads times dy, summed over
+ * images and positions. Two matrix layouts, chosen by shape (measured on ResNet50 and the U-Net):
+ * - per image (NCHW as is): x_tap [N, C, positions] @ dy^T [N, positions, O], summed over N.
+ *   Best when there are many positions per image.
+ * - channel-major: x and dy transposed once to [C, N*positions] and [O, N*positions], every tap's
+ *   window stacked into one [kh*kw*C, N*positions] matrix and one product with dy^T, which is the
+ *   HWIO gradient itself. Best for small maps (7x7 at 512 channels: 45 -> 27 ms) and few input
+ *   channels (ResNet's 7x7 stem on RGB: 140 -> 52 ms), where per-tap products are thin.
+ */
 function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: ConvInfo, filterShape: Shape4): string {
   const [kh, kw, c, o] = filterShape;
   const [n, h, w] = shape4(x);
@@ -227,19 +236,29 @@ function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: Conv
   const paddedWidth = w + p.left + p.right;
   const { outHeight, outWidth, strideHeight, strideWidth } = info;
   const positions = outHeight * outWidth;
-  // dy as [N, positions, O]: the right-hand side of x_tap [N, C, positions] @ dy^T.
-  const dyColumns = g.op('Transpose', [g.op('Reshape', [dy.as('nchw'), g.int64s([n, o, positions])])], { perm: [0, 2, 1] });
-  const taps: string[] = [];
+  const channelMajor = positions <= 256 || c < 8;
+  const source = channelMajor ? g.op('Transpose', [padded], { perm: [1, 0, 2, 3] }) : padded;
+  const windows: string[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       const { top, left, bottom, right, whole } = tapWindow(info, i, j, paddedHeight, paddedWidth);
-      const window = whole
-        ? padded
-        : g.op('Slice', [padded, g.int64s([top, left]), g.int64s([bottom, right]), g.int64s([2, 3]), g.int64s([strideHeight, strideWidth])]);
-      const perImage = g.op('MatMul', [g.op('Reshape', [window, g.int64s([n, c, positions])]), dyColumns]);
-      taps.push(sumLeadingAxes(g, perImage, [n, c, o], 1, [c, o]));
+      windows.push(whole
+        ? source
+        : g.op('Slice', [source, g.int64s([top, left]), g.int64s([bottom, right]), g.int64s([2, 3]), g.int64s([strideHeight, strideWidth])]));
     }
   }
+  if (channelMajor) {
+    const rows = windows.map((window) => g.op('Reshape', [window, g.int64s([c, n * positions])]));
+    const dyRows = g.op('Reshape', [g.op('Transpose', [dy.as('nchw')], { perm: [1, 0, 2, 3] }), g.int64s([o, n * positions])]);
+    const stacked = rows.length === 1 ? rows[0]! : g.op('Concat', rows, { axis: 0 });
+    return g.op('Reshape', [g.op('MatMul', [stacked, g.op('Transpose', [dyRows], { perm: [1, 0] })]), g.int64s(filterShape)]);
+  }
+  // dy as [N, positions, O]: the right-hand side of x_tap [N, C, positions] @ dy^T.
+  const dyColumns = g.op('Transpose', [g.op('Reshape', [dy.as('nchw'), g.int64s([n, o, positions])])], { perm: [0, 2, 1] });
+  const taps = windows.map((window) => {
+    const perImage = g.op('MatMul', [g.op('Reshape', [window, g.int64s([n, c, positions])]), dyColumns]);
+    return sumLeadingAxes(g, perImage, [n, c, o], 1, [c, o]);
+  });
   const stacked = taps.length === 1 ? taps[0]! : g.op('Concat', taps, { axis: 0 });
   return g.op('Reshape', [stacked, g.int64s(filterShape)]);
 }
