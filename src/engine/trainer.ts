@@ -4,7 +4,8 @@
  * every model weight, the batch-norm moving statistics and the optimizer state; its outputs
  * are the loss and the new values of everything the step assigns. Between steps the state
  * lives in Float32Arrays owned by the trainer (double-buffered: ORT writes the next state into
- * preallocated outputs), so nothing is copied through TF.js until `writeBack()`.
+ * preallocated outputs), so nothing is copied through TF.js until `writeBack()`. The graph only
+ * ever runs on this machine, so it may use ONNX Runtime's NCHWc kernels (kernels/nchwc.ts).
  *
  * When the step cannot be traced (a kernel without an ONNX mapping, host reads inside the
  * step, unsupported randomness) the trainer falls back to running the same step eagerly on
