@@ -4,8 +4,9 @@
  * ORT rewrites a Conv into its fast NCHWc form only when the weights are constant, so it never
  * does in a training step, where weights are graph inputs. Its kernels are registered under the
  * com.microsoft.nchwc domain, though, and take the reordered weights as an ordinary input: a
- * lowering can reorder the weights in the graph (a few Reshape/Transpose nodes on small tensors)
- * and run the convolution on ReorderInput'ed activations. The block size (channels per block)
+ * lowering can reorder the weights in the graph (a Reshape/Transpose/Reshape; small for real
+ * filters, activation-sized where the depthwise filter gradient uses dy as the "filter") and run
+ * the convolution on ReorderInput'ed activations. The block size (channels per block)
  * depends on the CPU (8 with AVX2, 16 with AVX-512), so the trainer probes it at run time and
  * graphs that use these kernels are never exported.
  */
