@@ -67,6 +67,8 @@ interface Views {
   /** Rank < 4 values reshaped to broadcast against NCHW tensors. */
   broadcast?: string;
   zeroPadded?: ZeroPadding;
+  /** Source of a Square, in the produced layout. */
+  squareOf?: string;
 }
 
 export function lowerProgram(program: TracedProgram, options: LoweringOptions): LoweredGraph {
@@ -126,6 +128,7 @@ export function lowerProgram(program: TracedProgram, options: LoweringOptions): 
     as: (layout: Layout) => view(value, layout),
     uniform: viewsOf(value).uniform,
     zeroPadded: viewsOf(value).zeroPadded,
+    squareOf: viewsOf(value).squareOf,
   });
 
   const live = liveOps(program);
@@ -144,8 +147,8 @@ export function lowerProgram(program: TracedProgram, options: LoweringOptions): 
       } else {
         const nchw = result.layout === 'nchw' && value.shape.length === 4;
         views.set(value.id, nchw
-          ? { produced: 'nchw', nchw: result.value, uniform: result.uniform, zeroPadded: result.zeroPadded }
-          : { produced: 'nhwc', nhwc: result.value, uniform: result.uniform, zeroPadded: result.zeroPadded });
+          ? { produced: 'nchw', nchw: result.value, uniform: result.uniform, zeroPadded: result.zeroPadded, squareOf: result.squareOf }
+          : { produced: 'nhwc', nhwc: result.value, uniform: result.uniform, zeroPadded: result.zeroPadded, squareOf: result.squareOf });
       }
     });
   });

@@ -184,6 +184,13 @@ describe('shape, reduction and element-wise kernels', () => {
       sumLeading: tf.sum(x!, [0, 1, 2]), meanMiddle: tf.mean(x!, [1, 2], true), max: tf.max(x!, 3), min: tf.min(x!, [0, 3]),
       prod: tf.prod(tf.add(x!, 2), 1), sumAll: tf.sum(x!), argMax: tf.cast(tf.argMax(x!, 3), 'float32'),
     }), [[2, 3, 4, 5]]));
+  it('sums and means of squares read the source once (ReduceSumSquare), as batch-norm moments do', () =>
+    check(([x]) => {
+      const centered = tf.sub(x!, tf.mean(x!, [0, 1, 2], true));
+      return { variance: tf.mean(tf.square(centered), [0, 1, 2]), sumSquares: tf.sum(tf.square(x!), [1, 2], true) };
+    }, [[2, 3, 4, 5]], 1e-5, {
+      graph: (graph) => assert.equal(graph.nodes.filter((n) => n.opType === 'ReduceSumSquare').length, 2, 'ReduceSumSquare nodes'),
+    }));
   it('activations and math', () =>
     check(([x, y]) => ({
       elu: tf.elu(x!), selu: tf.selu(x!), leaky: tf.leakyRelu(x!, 0.1), prelu: tf.prelu(x!, tf.fill([4], 0.3)), softplus: tf.softplus(x!),

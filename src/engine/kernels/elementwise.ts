@@ -99,7 +99,14 @@ export const elementwiseKernels: Record<string, AnyKernelLowering> = {
   IsNan: unary('IsNan', (g, x) => g.op('IsNaN', [x])),
   LogicalNot: simple('LogicalNot', 'Not'),
   Rsqrt: unary('Rsqrt', (g, x) => g.op('Reciprocal', [g.op('Sqrt', [x])])),
-  Square: unary('Square', (g, x) => g.op('Mul', [x, x])),
+  Square: kernel({
+    infer: sameAsX('Square'),
+    emit: (g, inputs) => {
+      const x = required(inputs, 'x', 'Square');
+      const source = x.as(x.layout);
+      return [{ value: g.op('Mul', [source, source]), layout: x.layout, squareOf: source }];
+    },
+  }),
   Log1p: unary('Log1p', (g, x) => g.op('Log', [g.op('Add', [x, g.scalar(1)])])),
   Expm1: unary('Expm1', (g, x) => g.op('Sub', [g.op('Exp', [x]), g.scalar(1)])),
   Relu6: unary('Relu6', (g, x) => g.op('Clip', [x, g.scalar(0), g.scalar(6)])),

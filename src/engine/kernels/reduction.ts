@@ -42,6 +42,12 @@ function isLeading(axes: readonly number[], rank: number): boolean {
   return axes.length < rank && axes.every((a, i) => a === i);
 }
 
+/** Sum (count 1) or mean of source² over `axes` in one pass over the source, without the squares. */
+function sumOfSquares(g: GraphBuilder, source: string, axes: number[], keepdims: number, count: number): string {
+  const sum = g.op('ReduceSumSquare', [source], { axes, keepdims });
+  return count === 1 ? sum : g.op('Div', [sum, g.scalar(count)]);
+}
+
 /**
  * @param axesAsInput ReduceSum takes its axes as an input since opset 13; the others take an
  *   attribute until opset 18.
@@ -61,9 +67,12 @@ function reduction(name: string, opType: string, axesAsInput: boolean, resultTyp
       const physicalAxes = layout === 'nchw' ? axes.map((a) => NCHW_POSITION[a]!).sort((a, b) => a - b) : axes;
       const physicalShape = layout === 'nchw' ? NHWC_TO_NCHW.map((a) => x.shape[a]!) : [...x.shape];
       const physicalOut = physicalShape.map((d, i) => (physicalAxes.includes(i) ? 1 : d)).filter((_, i) => keepdims === 1 || !physicalAxes.includes(i));
-      const fast = x.dtype === 'float32' && (opType === 'ReduceSum' || opType === 'ReduceMean') && isLeading(physicalAxes, physicalShape.length)
-        ? sumLeadingAxes(g, x.as(layout), physicalShape, physicalAxes.length, physicalOut, opType === 'ReduceMean')
-        : undefined;
+      const summing = x.dtype === 'float32' && (opType === 'ReduceSum' || opType === 'ReduceMean');
+      const fast = summing && x.squareOf !== undefined
+        ? sumOfSquares(g, x.squareOf, physicalAxes, keepdims, opType === 'ReduceMean' ? physicalAxes.reduce((n, a) => n * physicalShape[a]!, 1) : 1)
+        : summing && isLeading(physicalAxes, physicalShape.length)
+          ? sumLeadingAxes(g, x.as(layout), physicalShape, physicalAxes.length, physicalOut, opType === 'ReduceMean')
+          : undefined;
       const y = fast ?? (axesAsInput
         ? g.op(opType, [x.as(layout), g.int64s(physicalAxes)], { keepdims })
         : g.op(opType, [x.as(layout)], { axes: physicalAxes, keepdims }));

@@ -32,6 +32,11 @@ export interface Operand extends ValueMeta {
   readonly uniform?: number;
   /** Set when the value is another one with zeros around its spatial edges (see ZeroPadding). */
   readonly zeroPadded?: ZeroPadding;
+  /**
+   * Set when the value is the element-wise square of this value (named in the operand's own
+   * layout): a sum or mean of it reads the source once (ReduceSumSquare) instead of the squares.
+   */
+  readonly squareOf?: string;
 }
 
 /**
@@ -49,7 +54,13 @@ export interface ZeroPadding {
  * What `emit` returns per output: a value name in TF.js's layout, or a name with its layout
  * (and, for results known to be filled with one number, that number).
  */
-export type Emitted = string | { readonly value: string; readonly layout: Layout; readonly uniform?: number; readonly zeroPadded?: ZeroPadding };
+export type Emitted = string | {
+  readonly value: string;
+  readonly layout: Layout;
+  readonly uniform?: number;
+  readonly zeroPadded?: ZeroPadding;
+  readonly squareOf?: string;
+};
 
 export function inLayout(value: string, layout: Layout): Emitted {
   return layout === 'nhwc' ? value : { value, layout };
