@@ -51,13 +51,25 @@ function convInfo(kernelName: string, xShape: Shape4, filterShape: Shape4, attrs
 type Pads = [number, number, number, number];
 
 /**
- * x as a convolution reads it (NCHW), with the padding to apply (top, left, bottom, right):
- * the convolution's own, plus the zeros of an explicit zero-padding whose source is read instead.
+ * x as a convolution reads it (NCHW, `height` x `width`), with the padding to apply (top, left,
+ * bottom, right): the convolution's own, plus the zeros of an explicit zero-padding whose source
+ * is read instead.
  */
-function convInput(x: Operand, info: ConvInfo): { input: string; pads: Pads } {
+function convInput(x: Operand, info: ConvInfo): { input: string; pads: Pads; height: number; width: number } {
   const p = info.padInfo;
   const [top, left, bottom, right] = x.zeroPadded?.pads ?? [0, 0, 0, 0];
-  return { input: x.zeroPadded?.source ?? x.as('nchw'), pads: [p.top + top, p.left + left, p.bottom + bottom, p.right + right] };
+  const [, h, w] = shape4(x);
+  return {
+    input: x.zeroPadded?.source ?? x.as('nchw'),
+    pads: [p.top + top, p.left + left, p.bottom + bottom, p.right + right],
+    height: h - top - bottom,
+    width: w - left - right,
+  };
+}
+
+/** Whether this convolution's depthwise form runs on the NCHWc kernels in this graph. */
+function onNchwc(g: GraphBuilder, info: ConvInfo, depthwise: boolean): boolean {
+  return depthwise && info.outChannels === info.inChannels && nchwcDepthwiseFits(g, info.inChannels);
 }
 
 function convAttributes(info: ConvInfo, group: number, pads: Pads) {
@@ -70,27 +82,17 @@ function convAttributes(info: ConvInfo, group: number, pads: Pads) {
   };
 }
 
-/**
- * HWIO filter [kh, kw, I, O] -> IOHW. Written as a 2-D transpose of [kh*kw, I*O] (a reshape for
- * 1x1 kernels): ONNX Runtime runs those with its blocked matrix transpose, while the same 4-D
- * permutation goes element by element (20 ms instead of ~2 for a 3x3x512x512 kernel; in a
- * training step weights are inputs, so this runs every step).
- */
+/** HWIO filter -> IOHW ([in, out, kh, kw]), the OIHW weight of the conv that maps dy back to x. */
 function iohwWeight(g: GraphBuilder, filter: Operand): string {
-  const [kh, kw, i, o] = shape4(filter);
-  const taps = kh * kw;
-  const columns = taps === 1 ? filter.value : g.op('Transpose', [g.op('Reshape', [filter.value, g.int64s([taps, i * o])])], { perm: [1, 0] });
-  return g.op('Reshape', [columns, g.int64s([i, o, kh, kw])]);
+  return g.op('Transpose', [filter.value], { perm: [2, 3, 0, 1] });
 }
 
 /** HWIO filter -> OIHW weight; depthwise [kh, kw, C, M] -> [C*M, 1, kh, kw]. */
 function onnxWeight(g: GraphBuilder, filter: Operand, depthwise: boolean): string {
-  const [kh, kw, i, o] = shape4(filter);
-  if (depthwise) return g.op('Reshape', [iohwWeight(g, filter), g.int64s([i * o, 1, kh, kw])]);
-  if (kh * kw === 1) return g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [filter.value, g.int64s([i, o])])], { perm: [1, 0] }), g.int64s([o, i, 1, 1])]);
-  // IOHW -> OIHW moves one axis past contiguous kh*kw blocks, which ORT copies block-wise.
-  const oik = g.op('Transpose', [g.op('Reshape', [iohwWeight(g, filter), g.int64s([i, o, kh * kw])])], { perm: [1, 0, 2] });
-  return g.op('Reshape', [oik, g.int64s([o, i, kh, kw])]);
+  if (!depthwise) return g.op('Transpose', [filter.value], { perm: [3, 2, 0, 1] });
+  const [kh, kw, c, m] = shape4(filter);
+  const cmhw = iohwWeight(g, filter);
+  return m === 1 ? cmhw : g.op('Reshape', [cmhw, g.int64s([c * m, 1, kh, kw])]);
 }
 
 /** Reverse the two spatial axes of an OIHW weight (for correlation <-> convolution). */
@@ -113,7 +115,7 @@ function convForward(name: string, depthwise: boolean, fused: boolean): AnyKerne
       const biasInConv = bias !== undefined && bias.shape.length === 1 && bias.shape[0] === info.outChannels;
       const { input, pads } = convInput(x, info);
       let y: string;
-      if (depthwise && info.outChannels === info.inChannels && nchwcDepthwiseFits(g, info.inChannels)) {
+      if (onNchwc(g, info, depthwise)) {
         const shape = { channels: info.inChannels, kernelHeight: info.filterHeight, kernelWidth: info.filterWidth };
         y = nchwcDepthwiseConv(g, input, onnxWeight(g, filter, true), shape, convAttributes(info, info.inChannels, pads), biasInConv ? bias.value : undefined);
       } else {
@@ -142,11 +144,10 @@ function backpropInput(name: string, depthwise: boolean): AnyKernelLowering {
       // Stride 1: a correlation with the flipped filter, which runs on ORT's direct (depthwise)
       // convolution kernels; strided: ConvTranspose, which skips the zeros a stride would insert.
       if (info.strideHeight === 1 && info.strideWidth === 1) {
-        // HWIO -> (in, out, kh, kw), i.e. the OIHW weight of the conv that maps dy back to x.
         const transposed = iohwWeight(g, filter);
+        // Flipping a 1x1 kernel changes nothing (it would still cost a Slice every step).
         const weight = info.filterHeight === 1 && info.filterWidth === 1 ? transposed : flipped(g, transposed);
-        const nchwc = depthwise && info.outChannels === info.inChannels && nchwcDepthwiseFits(g, info.inChannels);
-        return [inLayout(emitFlippedConv(g, dy.as('nchw'), weight, info, group, nchwc), 'nchw')];
+        return [inLayout(emitFlippedConv(g, dy.as('nchw'), weight, info, group, onNchwc(g, info, depthwise)), 'nchw')];
       }
       return [inLayout(emitConvTranspose(g, dy.as('nchw'), onnxWeight(g, filter, depthwise), info, group), 'nchw')];
     },
@@ -273,12 +274,11 @@ function emitFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: Conv
  */
 function emitGroupedDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Operand, info: ConvInfo, filterShape: Shape4): string {
   const [kh, kw, c] = filterShape;
-  const [n, h, w] = shape4(x);
-  const p = info.padInfo;
+  const [n] = shape4(x);
   const { outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const planes = n * c;
-  const { input, pads } = convInput(x, info);
-  const planesIn = g.op('Reshape', [input, g.int64s([1, planes, -1, w + p.left + p.right - pads[1] - pads[3]])]);
+  const { input, pads, height, width } = convInput(x, info);
+  const planesIn = g.op('Reshape', [input, g.int64s([1, planes, height, width])]);
   const kernelPlanes = g.op('Reshape', [dy.as('nchw'), g.int64s([planes, 1, outHeight, outWidth])]);
   let taps = nchwcDepthwiseConv(g, planesIn, kernelPlanes, { channels: planes, kernelHeight: outHeight, kernelWidth: outWidth }, {
     kernel_shape: [outHeight, outWidth],
@@ -287,8 +287,8 @@ function emitGroupedDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Ope
     pads,
   });
   // A 'valid' forward pass that left rows or columns unread gives more than kh x kw positions.
-  const rows = Math.floor((h + p.top + p.bottom - (outHeight - 1) * strideHeight - 1) / dilationHeight) + 1;
-  const cols = Math.floor((w + p.left + p.right - (outWidth - 1) * strideWidth - 1) / dilationWidth) + 1;
+  const rows = Math.floor((height + pads[0] + pads[2] - (outHeight - 1) * strideHeight - 1) / dilationHeight) + 1;
+  const cols = Math.floor((width + pads[1] + pads[3] - (outWidth - 1) * strideWidth - 1) / dilationWidth) + 1;
   if (rows !== kh || cols !== kw) taps = g.op('Slice', [taps, g.int64s([0, 0]), g.int64s([kh, kw]), g.int64s([2, 3])]);
   const summed = g.op('ReduceSum', [g.op('Reshape', [taps, g.int64s([n, c, kh * kw])]), g.int64s([0])], { keepdims: 0 });
   // [C, kh*kw] -> HWIO [kh, kw, C, 1]

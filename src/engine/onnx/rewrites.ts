@@ -41,19 +41,14 @@ function withoutDeadNodes(graph: OnnxGraph): OnnxGraph {
 export function convolveBeforeResize(graph: OnnxGraph): OnnxGraph {
   const initializers = new Map(graph.initializers.map((t) => [t.name, t.dims]));
   const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  const int64Values = new Map(graph.initializers.filter((t) => t.dtype === 'int64').map((t) => [t.name, Array.from(t.data as BigInt64Array, Number)]));
-  // Kernels arrive as initializers, or as Transposes and Reshapes of one (TF.js HWIO to ONNX OIHW).
+  // Kernels arrive as initializers, or as a Transpose of one (TF.js HWIO to ONNX OIHW).
   const weightDims = (name: string): number[] | undefined => {
     const dims = initializers.get(name);
     if (dims) return dims;
-    const node = producer.get(name);
-    const perm = node?.attributes.perm;
-    if (node?.opType === 'Transpose' && Array.isArray(perm)) {
-      const source = weightDims(node.inputs[0]!);
-      return source && perm.map((axis) => source[axis]!);
-    }
-    const shape = node?.opType === 'Reshape' ? int64Values.get(node.inputs[1]!) : undefined;
-    return shape?.every((d) => d > 0) ? shape : undefined;
+    const t = producer.get(name);
+    const source = t?.opType === 'Transpose' ? initializers.get(t.inputs[0]!) : undefined;
+    const perm = t?.attributes.perm;
+    return source && Array.isArray(perm) ? perm.map((axis) => source[axis]!) : undefined;
   };
   const readers = new Map<string, OnnxNode[]>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
@@ -66,26 +61,25 @@ export function convolveBeforeResize(graph: OnnxGraph): OnnxGraph {
     const [conv, ...others] = readers.get(resize.outputs[0]!) ?? [];
     if (!conv || others.length > 0 || conv.inputs[0] !== resize.outputs[0] || !isPointwiseConv(conv, weightDims(conv.inputs[1]!))) continue;
     const mixed = `${conv.outputs[0]}_before_resize`;
+    const mix: OnnxNode = { ...conv, inputs: [resize.inputs[0]!, ...conv.inputs.slice(1)], outputs: [mixed] };
+    const resizeMixed = (inputs: string[]): OnnxNode => ({ ...resize, inputs: [mixed, ...inputs], outputs: [conv.outputs[0]!] });
     if (!resize.inputs[3]) {
       // Constant scales apply to the mixed tensor as they are.
-      replaced.set(conv, [
-        { ...conv, inputs: [resize.inputs[0]!, ...conv.inputs.slice(1)], outputs: [mixed] },
-        { ...resize, inputs: [mixed, ...resize.inputs.slice(1)], outputs: [conv.outputs[0]!] },
-      ]);
+      replaced.set(conv, [mix, resizeMixed(resize.inputs.slice(1))]);
       removed.add(resize);
       continue;
     }
     // sizes = Concat(Slice(Shape(x), 0, 2), spatial): rebuild it on the mixed tensor.
-    const sizes = producer.get(resize.inputs[3] ?? '');
+    const sizes = producer.get(resize.inputs[3]);
     const slice = sizes?.opType === 'Concat' ? producer.get(sizes.inputs[0]!) : undefined;
     if (!sizes || slice?.opType !== 'Slice' || producer.get(slice.inputs[0]!)?.opType !== 'Shape') continue;
     const shape = `${mixed}_shape`;
     replaced.set(conv, [
-      { ...conv, inputs: [resize.inputs[0]!, ...conv.inputs.slice(1)], outputs: [mixed] },
+      mix,
       { opType: 'Shape', inputs: [mixed], outputs: [shape], attributes: {} },
       { ...slice, inputs: [shape, ...slice.inputs.slice(1)], outputs: [`${shape}_nc`] },
       { ...sizes, inputs: [`${shape}_nc`, ...sizes.inputs.slice(1)], outputs: [`${shape}_sizes`] },
-      { ...resize, inputs: [mixed, resize.inputs[1] ?? '', resize.inputs[2] ?? '', `${shape}_sizes`], outputs: [conv.outputs[0]!] },
+      resizeMixed([resize.inputs[1] ?? '', resize.inputs[2] ?? '', `${shape}_sizes`]),
     ]);
     removed.add(resize);
   }
