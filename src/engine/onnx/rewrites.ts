@@ -39,16 +39,17 @@ function withoutDeadNodes(graph: OnnxGraph): OnnxGraph {
  * size), so the batch stays dynamic.
  */
 export function convolveBeforeResize(graph: OnnxGraph): OnnxGraph {
-  const initializers = new Map(graph.initializers.map((t) => [t.name, t.dims]));
+  const initializers = new Map(graph.initializers.map((t) => [t.name, t]));
   const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  // Kernels arrive as initializers, or as a Transpose of one (TF.js HWIO to ONNX OIHW).
+  // Kernels arrive as initializers, or rearranged from TF.js's HWIO by steps ending in a Reshape
+  // to the OIHW shape (kernels/conv.ts).
   const weightDims = (name: string): number[] | undefined => {
-    const dims = initializers.get(name);
-    if (dims) return dims;
-    const t = producer.get(name);
-    const source = t?.opType === 'Transpose' ? initializers.get(t.inputs[0]!) : undefined;
-    const perm = t?.attributes.perm;
-    return source && Array.isArray(perm) ? perm.map((axis) => source[axis]!) : undefined;
+    const weight = initializers.get(name);
+    if (weight) return weight.dims;
+    const reshape = producer.get(name);
+    const shape = reshape?.opType === 'Reshape' ? initializers.get(reshape.inputs[1]!) : undefined;
+    const dims = shape?.data instanceof BigInt64Array ? Array.from(shape.data, Number) : [];
+    return dims.length > 0 && dims.every((d) => d > 0) ? dims : undefined;
   };
   const readers = new Map<string, OnnxNode[]>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
