@@ -30,8 +30,9 @@ export interface BenchArgs {
 
 const DEFAULT_TORCH_SCRIPT = fileURLToPath(new URL('../../shared/bench/torch_reference.py', import.meta.url));
 
-export function parseArgs(argv: string[], defaultModels: string[]): BenchArgs {
-  const args: BenchArgs = { models: defaultModels, rounds: 3, steps: 3, threads: 2, torchScript: DEFAULT_TORCH_SCRIPT, python: '/usr/bin/python3', torchSpin: false };
+/** `defaultSteps`: timed steps per process and round, on each side (after one warm-up step). */
+export function parseArgs(argv: string[], defaultModels: string[], defaultSteps: number): BenchArgs {
+  const args: BenchArgs = { models: defaultModels, rounds: 3, steps: defaultSteps, threads: 2, torchScript: DEFAULT_TORCH_SCRIPT, python: '/usr/bin/python3', torchSpin: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--torch-spin') {

@@ -2,7 +2,7 @@
  * Inference throughput: dermkit's exported ONNX model (exportOnnx + createOnnxPredictor) vs
  * PyTorch eval-mode forward on the same architecture, batch, input size and thread count.
  *
- *   node --import tsx bench/infer.ts [--models mobilenet_v2,unet_mobilenet_v2] [--rounds 3] [--steps 5] [--threads 2]
+ *   node --import tsx bench/infer.ts [--models mobilenet_v2,unet_mobilenet_v2] [--rounds 3] [--steps 10] [--threads 2]
  *
  * Ends with `MEMORY infer <model> ...` and `RATIO infer <model> dermkit_img_s=.. torch_img_s=.. ratio=..` lines.
  */
@@ -30,7 +30,9 @@ async function worker(name: string, steps: number, threads: number, batchOverrid
   };
 }
 
-const args = parseArgs(process.argv.slice(2), ['mobilenet_v2', 'unet_mobilenet_v2']);
+// A forward pass takes tens of milliseconds: ten of them per round keep one descheduled pass
+// (on either side) from setting the round's median.
+const args = parseArgs(process.argv.slice(2), ['mobilenet_v2', 'unet_mobilenet_v2'], 10);
 if (args.worker !== undefined) {
   console.log(JSON.stringify(await worker(args.worker, args.steps, args.threads, args.batch)));
 } else {

@@ -36,7 +36,7 @@ async function worker(name: string, steps: number, threads: number, batchOverrid
   };
 }
 
-const args = parseArgs(process.argv.slice(2), ['mobilenet_v2', 'unet_mobilenet_v2']);
+const args = parseArgs(process.argv.slice(2), ['mobilenet_v2', 'unet_mobilenet_v2'], 3);
 if (args.worker !== undefined) {
   console.log(JSON.stringify(await worker(args.worker, args.steps, args.threads, args.batch)));
 } else {
