@@ -13,7 +13,7 @@ import { tf } from '../../models/tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ValueMeta } from '../trace/program.js';
 import { applyActivation, type FusedActivation } from './activation.js';
-import { nchwcDepthwiseConv, nchwcDepthwiseFits, planesAsBlockedWeight } from './nchwc.js';
+import { nchwcDepthwiseConv, nchwcDepthwiseFits } from './nchwc.js';
 import { sumLeadingAxes } from './reduction.js';
 import { type AnyKernelLowering, inLayout, kernel, meta, type Operand, required } from './types.js';
 
@@ -309,9 +309,7 @@ function emitGroupedDepthwiseFilterGradient(g: GraphBuilder, x: Operand, dy: Ope
   const planes = n * c;
   const { input, pads, height, width } = convInput(x, info);
   const planesIn = g.op('Reshape', [input, g.int64s([1, planes, height, width])]);
-  const kernelPlanes = nchwcDepthwiseFits(g, c)
-    ? planesAsBlockedWeight(g, dy.as('nchw'), [n, c, outHeight, outWidth])
-    : g.op('Reshape', [dy.as('nchw'), g.int64s([planes, 1, outHeight, outWidth])]);
+  const kernelPlanes = g.op('Reshape', [dy.as('nchw'), g.int64s([planes, 1, outHeight, outWidth])]);
   let taps = nchwcDepthwiseConv(g, planesIn, kernelPlanes, { channels: planes, kernelHeight: outHeight, kernelWidth: outWidth }, {
     kernel_shape: [outHeight, outWidth],
     strides: [dilationHeight, dilationWidth],

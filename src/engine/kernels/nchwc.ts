@@ -4,9 +4,9 @@
  * ORT rewrites a Conv into its fast NCHWc form only when the weights are constant, so it never
  * does in a training step, where weights are graph inputs. Its kernels are registered under the
  * com.microsoft.nchwc domain, though, and take the reordered weights as an ordinary input: a
- * lowering can reorder the weights in the graph (a Reshape/Transpose/Reshape; small for real
- * filters, activation-sized where the depthwise filter gradient uses dy as the "filter") and run
- * the convolution on ReorderInput'ed activations. The block size (channels per block)
+ * lowering can reorder the weights in the graph (ReorderInput, see nchwcDepthwiseConv; small for
+ * real filters, activation-sized where the depthwise filter gradient uses dy as the "filter") and
+ * run the convolution on ReorderInput'ed activations. The block size (channels per block)
  * depends on the CPU (8 with AVX2, 16 with AVX-512), so the trainer probes it at run time and
  * graphs that use these kernels are never exported.
  */
@@ -22,49 +22,27 @@ function nchwcOp(g: GraphBuilder, opType: string, inputs: string[], attributes: 
 }
 
 /**
- * Depthwise weights already in the blocked layout the NCHWc kernel reads (OIHWBo:
- * [channels / block, 1, kh, kw, block], declared as [channels, 1, kh, kw]).
- */
-export interface BlockedDepthwiseWeight {
-  blocked: string;
-}
-
-/**
- * The n*c planes of an NCHW activation [n, c, h, w] as n*c depthwise filters, blocked. With c a
- * multiple of the block, ReorderInput's NCHWc [n, c / block, h, w, block] holds the same bytes
- * as OIHWBo [n*c / block, 1, h, w, block], and it writes them faster than the Transpose that
- * nchwcDepthwiseConv applies to an OIHW weight (MobileNetV2 training step, the dy planes of all
- * depthwise filter gradients: about 25 -> 13 ms).
- */
-export function planesAsBlockedWeight(g: GraphBuilder, nchw: string, shape: readonly [number, number, number, number]): BlockedDepthwiseWeight {
-  const [n, c, h, w] = shape;
-  return { blocked: g.op('Reshape', [nchwcOp(g, 'ReorderInput', [nchw]), g.int64s([n * c, 1, h, w])]) };
-}
-
-/**
- * A depthwise-style convolution (group = channels, one filter per channel) of NCHW `x` with the
- * OIHW `weight` [channels, 1, kh, kw] or a blocked one (and optional bias [channels]), through
- * the NCHWc kernel; NCHW result. `channels` must be a multiple of the block size.
+ * A depthwise-style convolution (group = channels, one filter per channel) of NCHW `x` with
+ * `weight` [channels, 1, kh, kw] (and optional bias [channels]), through the NCHWc kernel; NCHW
+ * result. `channels` must be a multiple of the block size.
+ *
+ * The kernel reads its filters blocked (OIHWBo: [channels / block, 1, kh, kw, block]). Those are
+ * the bytes ReorderInput writes for the same values read as one NCHW image [1, channels, kh, kw],
+ * so the weight goes through ReorderInput too, faster than a 5-D Transpose. That matters where
+ * the "weight" is activation-sized: the planes of dy in the depthwise filter gradient (MobileNetV2
+ * training step: about 25 -> 13 ms).
  */
 export function nchwcDepthwiseConv(
   g: GraphBuilder,
   x: string,
-  weight: string | BlockedDepthwiseWeight,
+  weight: string,
   shape: { channels: number; kernelHeight: number; kernelWidth: number },
   attributes: Record<string, AttributeValue>,
   bias?: string,
 ): string {
-  const block = g.nchwcBlockSize!;
   const { channels, kernelHeight, kernelWidth } = shape;
-  let blocked: string;
-  if (typeof weight === 'string') {
-    // OIHW -> OIHWBo: [channels / block, 1, kh, kw, block], declared as [channels, 1, kh, kw].
-    const split = g.op('Reshape', [weight, g.int64s([channels / block, block, 1, kernelHeight, kernelWidth])]);
-    const transposed = g.op('Transpose', [split], { perm: [0, 2, 3, 4, 1] });
-    blocked = g.op('Reshape', [transposed, g.int64s([channels, 1, kernelHeight, kernelWidth])]);
-  } else {
-    blocked = weight.blocked;
-  }
+  const asImage = g.op('Reshape', [weight, g.int64s([1, channels, kernelHeight, kernelWidth])]);
+  const blocked = g.op('Reshape', [nchwcOp(g, 'ReorderInput', [asImage]), g.int64s([channels, 1, kernelHeight, kernelWidth])]);
   const inputs = [nchwcOp(g, 'ReorderInput', [x]), blocked];
   if (bias !== undefined) inputs.push(bias);
   const y = nchwcOp(g, 'Conv', inputs, { ...attributes, group: channels });
