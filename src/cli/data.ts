@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { generateSynthetic } from '../data/synth.js';
-import { intOption } from './util.js';
+import { poolSplit } from '../data/pool-split.js';
+import { writeSplit } from '../data/split.js';
+import { floatOption, intOption } from './util.js';
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('dataset utilities');
@@ -16,5 +18,17 @@ export function registerData(program: Command): void {
       if (!['seg', 'cls', 'both'].includes(flags.task)) throw new Error(`--task must be seg, cls or both, got "${flags.task}"`);
       await generateSynthetic({ out: flags.out, n: flags.n, size: flags.size, seed: flags.seed, task: flags.task });
       console.log(`wrote ${flags.n} synthetic images to ${flags.out}`);
+    });
+  data
+    .command('split')
+    .description('one lesion-grouped, class-stratified train/val split over several dataset folders (segmentation and classification together), for `train --split` and `eval --split`')
+    .argument('<dirs...>', 'dataset folders, e.g. ../shared/data/seg ../shared/data/cls ../shared/data/ham10000')
+    .requiredOption('--out <file>', 'split file to write')
+    .option('--val-fraction <x>', 'validation share', floatOption, 0.2)
+    .option('--seed <n>', 'random seed', intOption, 1)
+    .action(async (dirs: string[], flags: { out: string; valFraction: number; seed: number }) => {
+      const split = await poolSplit(dirs, { method: 'grouped-stratified', valFraction: flags.valFraction, seed: flags.seed });
+      await writeSplit(flags.out, split);
+      console.log(`${split.train.length} train / ${split.val.length} val images over ${split.datasets!.join(', ')} -> ${flags.out}`);
     });
 }

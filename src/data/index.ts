@@ -1,7 +1,7 @@
 /** Datasets: reading the known layouts, splits, the streaming input pipeline, augmentation, synthetic data. */
 export type { ClsDataset, ClsFormat, ClsSample, Dataset, SegDataset, SegFormat, SegSample, Task, ValidationLevel } from './types.js';
 export { DatasetError, type DatasetProblem } from './errors.js';
-export { openDataset, type OpenDatasetOptions } from './open.js';
+export { openDataset, openDatasets, type OpenDatasetOptions } from './open.js';
 export { ISIC2018_SUBSETS, type Isic2018Subset } from './readers/seg-readers.js';
 export { parseHamClass } from './readers/cls-readers.js';
 export { CsvSyntaxError, formatCsv, parseCsv, readCsvTable, type CsvRecord, type CsvTable } from './csv.js';

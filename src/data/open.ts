@@ -23,8 +23,9 @@ import {
   readIsic2018Task1,
   type Isic2018Subset,
 } from './readers/seg-readers.js';
-import type { ClsDataset, Dataset, SegDataset, Task, ValidationLevel } from './types.js';
+import type { ClsDataset, ClsSample, Dataset, SegDataset, SegSample, Task, ValidationLevel } from './types.js';
 import { validateDataset } from './validate.js';
+import { unionById } from './union.js';
 
 export interface OpenDatasetOptions {
   /** File checks beyond existence; default 'fast' (header reads only). */
@@ -45,10 +46,13 @@ const CLS_LAYOUTS = [
   'labels.csv (image_id,dx[,lesion_id]) beside images/',
 ];
 
+/** A folder that holds none of the layouts of a task (as opposed to one that holds a broken dataset). */
+export class NoLayoutError extends DatasetError {}
+
 function noLayoutError(path: string, task: Task): DatasetError {
   const layouts = task === 'seg' ? SEG_LAYOUTS : CLS_LAYOUTS;
   const what = task === 'seg' ? 'segmentation' : 'classification';
-  return new DatasetError(
+  return new NoLayoutError(
     `No ${what} dataset layout found in ${path}. Looked for:\n${layouts.map((l, i) => `  ${i + 1}. ${l}`).join('\n')}`,
     [{ file: path, problem: `matches none of the ${layouts.length} ${what} layouts` }],
   );
@@ -148,4 +152,23 @@ export async function openDataset(path: string, task: Task, opts: OpenDatasetOpt
   await validateDataset(dataset, opts.validate ?? 'fast', problems);
   problems.throwIfAny(`Invalid ${dataset.format} dataset at ${absolute}`);
   return dataset;
+}
+
+/**
+ * One dataset from one folder, or the union of several (`--data a --data b`): samples by id, the
+ * first folder's copy of an image kept, lesion groups merged across folders (src/data/union.ts).
+ */
+export async function openDatasets(paths: string | readonly string[], task: 'seg', opts?: OpenDatasetOptions): Promise<SegDataset>;
+export async function openDatasets(paths: string | readonly string[], task: 'cls', opts?: OpenDatasetOptions): Promise<ClsDataset>;
+export async function openDatasets(paths: string | readonly string[], task: Task, opts?: OpenDatasetOptions): Promise<Dataset>;
+export async function openDatasets(paths: string | readonly string[], task: Task, opts: OpenDatasetOptions = {}): Promise<Dataset> {
+  const list = typeof paths === 'string' ? [paths] : paths;
+  if (list.length === 0) throw new Error('no dataset folder given');
+  if (list.length === 1) return openDataset(list[0]!, task, opts);
+  const parts: Dataset[] = [];
+  for (const p of list) parts.push(await openDataset(p, task, opts));
+  const root = parts.map((d) => d.root).join(' + ');
+  return task === 'seg'
+    ? { task, root, format: 'union', samples: unionById(parts.map((d) => d.samples as SegSample[])) }
+    : { task, root, format: 'union', samples: unionById(parts.map((d) => d.samples as ClsSample[])) };
 }

@@ -41,6 +41,11 @@ export interface Split {
   train: string[];
   val: string[];
   test?: string[];
+  /**
+   * A pool split (src/data/pool-split.ts) names the dataset folders it was made over. Applied to
+   * one of them, ids of the others are expected to be absent, but every sample must be assigned.
+   */
+  datasets?: string[];
 }
 
 export interface SplitOptions {
@@ -257,6 +262,7 @@ export async function readSplit(file: string): Promise<Split> {
     if (split.test !== undefined && !isStringArray(split.test)) problems.push({ file, problem: '"test" must be an array of ids' });
     if (typeof split.seed !== 'number') problems.push({ file, problem: '"seed" must be a number' });
     if (typeof split.method !== 'string') problems.push({ file, problem: '"method" must be a string' });
+    if (split.datasets !== undefined && !isStringArray(split.datasets)) problems.push({ file, problem: '"datasets" must be an array of folder names' });
   }
   if (problems.length === 0) {
     const partOf = new Map<string, string>();
@@ -282,19 +288,23 @@ export interface AppliedSplit<S> {
 
 /**
  * Picks a split's samples out of a dataset. Ids the dataset lacks are an error (the split was made
- * for other data), listed together; `splitFile` names the split in that error.
+ * for other data), listed together; `splitFile` names the split in that error. A pool split covers
+ * several datasets: there the error is a sample the split does not assign.
  */
 export function applySplit<S extends { id: string }>(split: Split, samples: readonly S[], splitFile = '<split>'): AppliedSplit<S> {
   const byId = new Map(samples.map((s) => [s.id, s]));
   const problems: { file: string; problem: string }[] = [];
+  const pool = split.datasets !== undefined;
   const pick = (ids: readonly string[] | undefined, part: string) =>
     (ids ?? []).flatMap((id) => {
       const sample = byId.get(id);
-      if (!sample) problems.push({ file: splitFile, problem: `${part} id ${id} is not in the dataset` });
+      if (!sample && !pool) problems.push({ file: splitFile, problem: `${part} id ${id} is not in the dataset` });
       return sample ? [sample] : [];
     });
   const result = { train: pick(split.train, 'train'), val: pick(split.val, 'val'), test: pick(split.test, 'test') };
-  if (problems.length > 0) throw new DatasetError(`Split ${splitFile} does not match the dataset`, problems);
   const used = new Set([...split.train, ...split.val, ...(split.test ?? [])]);
-  return { ...result, unassigned: samples.filter((s) => !used.has(s.id)) };
+  const unassigned = samples.filter((s) => !used.has(s.id));
+  if (pool) for (const s of unassigned.slice(0, 50)) problems.push({ file: splitFile, problem: `sample ${s.id} is in none of the parts of this pool split (made over ${split.datasets!.join(', ')})` });
+  if (problems.length > 0) throw new DatasetError(`Split ${splitFile} does not match the dataset`, problems);
+  return { ...result, unassigned };
 }

@@ -9,6 +9,8 @@ export interface SegSample {
   maskPath: string;
   /** Images sharing a group (same lesion, near-duplicates) must land on the same side of a split. */
   groupId: string;
+  /** Which collection the pair comes from (manifest `dataset` column, else the dataset folder's name): evaluation reports each part. */
+  source?: string;
 }
 
 /** One labelled image. */
@@ -17,15 +19,18 @@ export interface ClsSample {
   imagePath: string;
   label: HamClass;
   groupId: string;
+  source?: string;
+  /** The lesion mask, when the dataset has one (`masks/<id>_segmentation.png` beside `images/`): lesion crops for training. */
+  maskPath?: string;
 }
 
 /** The on-disk layouts dermkit understands; see src/data/readers/. */
-export type SegFormat = 'isic2018-task1' | 'images-masks';
-export type ClsFormat = 'ham10000' | 'isic2018-task3' | 'labels-csv';
+export type SegFormat = 'isic2018-task1' | 'images-masks' | 'union';
+export type ClsFormat = 'ham10000' | 'isic2018-task3' | 'labels-csv' | 'union';
 
 export interface SegDataset {
   task: 'seg';
-  /** Folder the dataset was opened from (absolute). */
+  /** Folder the dataset was opened from (absolute); for a union, the folders joined by ' + '. */
   root: string;
   format: SegFormat;
   samples: SegSample[];

@@ -13,7 +13,7 @@ import { readCsvTable } from '../csv.js';
 import type { ProblemList } from '../errors.js';
 import type { ClsSample } from '../types.js';
 import { indexImages, isDirectory, isFile, listDir, readCsvHeader } from './files.js';
-import type { Isic2018Subset } from './seg-readers.js';
+import { segmentationMaskId, type Isic2018Subset } from './seg-readers.js';
 
 export function parseHamClass(text: string): HamClass | null {
   const lower = text.trim().toLowerCase();
@@ -219,6 +219,17 @@ export async function isLabelsCsvLayout(root: string): Promise<boolean> {
   return (await isFile(join(root, 'labels.csv'))) && (await isDirectory(join(root, 'images')));
 }
 
+/**
+ * labels.csv beside images/; a `masks/` folder beside them (HAM10000 with lesion masks) gives each
+ * image with a `<id>_segmentation.png` its mask, for classifiers that train on the lesion.
+ */
 export async function readLabelsCsv(root: string, problems: ProblemList): Promise<ClsSample[]> {
-  return readDxCsv(join(root, 'labels.csv'), [join(root, 'images')], problems);
+  const samples = await readDxCsv(join(root, 'labels.csv'), [join(root, 'images')], problems);
+  const source = basename(root);
+  const masksDir = join(root, 'masks');
+  const masks = (await isDirectory(masksDir)) ? await indexImages([masksDir], problems, segmentationMaskId) : new Map<string, string>();
+  return samples.map((s) => {
+    const maskPath = masks.get(s.id);
+    return { ...s, source, ...(maskPath ? { maskPath } : {}) };
+  });
 }

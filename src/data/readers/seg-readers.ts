@@ -3,13 +3,15 @@
  * - ISIC 2018 Task 1 as distributed: `ISIC2018_Task1-2_<Subset>_Input/ISIC_*.jpg` with
  *   `ISIC2018_Task1_<Subset>_GroundTruth/ISIC_*_segmentation.png`, Subset = Training | Validation | Test.
  * - images + masks: `images/<id>.<ext>` with `masks/<id>_segmentation.png` (or `masks/<id>.png`),
- *   and optionally `manifest.csv` with an `id` column (the sample list) and a `group_id` column.
+ *   and optionally `manifest.csv` with an `id` column (the sample list) and `group_id` / `dataset`
+ *   columns; without a manifest, a `labels.csv` with `image_id,lesion_id` (HAM10000 with lesion
+ *   masks) groups the images by lesion.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readCsvTable } from '../csv.js';
 import type { ProblemList } from '../errors.js';
 import type { SegSample } from '../types.js';
-import { indexImages, isDirectory, isFile } from './files.js';
+import { indexImages, isDirectory, isFile, readCsvHeader } from './files.js';
 
 export const ISIC2018_SUBSETS = ['Training', 'Validation', 'Test'] as const;
 export type Isic2018Subset = (typeof ISIC2018_SUBSETS)[number];
@@ -34,7 +36,7 @@ export async function findIsic2018Task1Subsets(root: string): Promise<Isic2018Su
 }
 
 /** Masks are `<id>_segmentation.<ext>`; a plain `<id>.<ext>` is accepted too. */
-function maskStemToId(stem: string): string {
+export function segmentationMaskId(stem: string): string {
   return stem.endsWith(SEGMENTATION_SUFFIX) ? stem.slice(0, -SEGMENTATION_SUFFIX.length) : stem;
 }
 
@@ -42,14 +44,14 @@ function maskStemToId(stem: string): string {
  * Pairs every image with its mask. Images without a mask and masks without an image are problems:
  * either means the folders are out of step.
  */
-async function pairFolders(imagesDir: string, masksDir: string, problems: ProblemList): Promise<SegSample[]> {
+async function pairFolders(imagesDir: string, masksDir: string, problems: ProblemList, groupOf: ReadonlyMap<string, string> = new Map(), source?: string): Promise<SegSample[]> {
   const images = await indexImages([imagesDir], problems);
-  const masks = await indexImages([masksDir], problems, maskStemToId);
+  const masks = await indexImages([masksDir], problems, segmentationMaskId);
   const samples: SegSample[] = [];
   for (const [id, imagePath] of images) {
     const maskPath = masks.get(id);
     if (!maskPath) problems.add(imagePath, `no mask ${id}${SEGMENTATION_SUFFIX}.png in ${masksDir}`);
-    else samples.push({ id, imagePath, maskPath, groupId: id });
+    else samples.push({ id, imagePath, maskPath, groupId: groupOf.get(id) || id, ...(source ? { source } : {}) });
   }
   for (const [id, maskPath] of masks) {
     if (!images.has(id)) problems.add(maskPath, `mask without an image ${id}.* in ${imagesDir}`);
@@ -67,16 +69,25 @@ export async function isImagesMasksLayout(root: string): Promise<boolean> {
   return (await isDirectory(join(root, 'images'))) && (await isDirectory(join(root, 'masks')));
 }
 
+/** `image_id -> lesion_id` from a `labels.csv` beside the folders, when it has both columns. */
+async function lesionGroups(root: string): Promise<Map<string, string>> {
+  const labelsPath = join(root, 'labels.csv');
+  if (!(await isFile(labelsPath)) || !(await readCsvHeader(labelsPath)).includes('lesion_id')) return new Map();
+  const table = await readCsvTable(labelsPath, ['image_id', 'lesion_id']);
+  return new Map(table.rows.map(({ values }) => [values.image_id!, values.lesion_id!]));
+}
+
 export async function readImagesMasks(root: string, problems: ProblemList): Promise<SegSample[]> {
   const imagesDir = join(root, 'images');
   const masksDir = join(root, 'masks');
   const manifestPath = join(root, 'manifest.csv');
-  if (!(await isFile(manifestPath))) return pairFolders(imagesDir, masksDir, problems);
+  const folderName = basename(root);
+  if (!(await isFile(manifestPath))) return pairFolders(imagesDir, masksDir, problems, await lesionGroups(root), folderName);
 
   // With a manifest, its rows are the sample list; extra files in the folders are ignored.
   const manifest = await readCsvTable(manifestPath, ['id']);
   const images = await indexImages([imagesDir], problems);
-  const masks = await indexImages([masksDir], problems, maskStemToId);
+  const masks = await indexImages([masksDir], problems, segmentationMaskId);
   const samples: SegSample[] = [];
   const seen = new Map<string, number>();
   for (const { line, values } of manifest.rows) {
@@ -96,7 +107,7 @@ export async function readImagesMasks(root: string, problems: ProblemList): Prom
     const maskPath = masks.get(id);
     if (!imagePath) problems.add(where, `row ${id} has no image ${id}.* in ${imagesDir}`);
     if (!maskPath) problems.add(where, `row ${id} has no mask ${id}${SEGMENTATION_SUFFIX}.png in ${masksDir}`);
-    if (imagePath && maskPath) samples.push({ id, imagePath, maskPath, groupId: values.group_id || id });
+    if (imagePath && maskPath) samples.push({ id, imagePath, maskPath, groupId: values.group_id || id, source: values.dataset || folderName });
   }
   return samples;
 }
