@@ -1,10 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { trainRun, PAPER_DEFAULTS, type AugmentPreset, type TrainRunOptions } from '../train/run.js';
+import { SAMPLINGS } from '../train/sampling.js';
+import { CLASSIFIER_INPUTS, COLOUR_CONSTANCY } from '../models/config.js';
 import type { SegmenterArch } from '../models/registry.js';
 import { floatOption, formatDuration, intOption } from './util.js';
 
-interface TrainFlags {
-  data: string;
+interface TrainFlags extends Pick<TrainRunOptions, 'schedule' | 'warmupEpochs' | 'weightDecay' | 'labelSmoothing' | 'sampling' | 'epochSize' | 'colourConstancy' | 'input' | 'roiMargin' | 'outputPrior' | 'monitor'> {
+  data: string[];
   out: string;
   arch: SegmenterArch;
   encoder: string;
@@ -36,7 +38,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description(`train a segmenter (seg: ${PAPER_DEFAULTS.seg.inputSize} px, ${PAPER_DEFAULTS.seg.epochs} epochs) or classifier (cls: ${PAPER_DEFAULTS.cls.inputSize} px, ${PAPER_DEFAULTS.cls.epochs} epochs); batch 8, Adam 1e-3, early stopping on validation loss`)
     .argument('<task>', 'seg or cls')
-    .requiredOption('--data <dir>', 'dataset folder (ISIC 2018, images/+masks/, HAM10000, labels.csv layouts)')
+    .requiredOption('--data <dir...>', 'dataset folder (ISIC 2018, images/+masks/, HAM10000, labels.csv layouts); several are read as one')
     .requiredOption('--out <dir>', 'run folder: checkpoints best/ and last/, log.jsonl, split.json')
     .option('--arch <arch>', 'segmenter architecture: unet or unet-original', 'unet')
     .option('--encoder <name>', 'encoder', 'mobilenetv2')
@@ -49,13 +51,24 @@ export function registerTrain(program: Command): void {
     .option('--reduce-on-plateau', 'halve the learning rate after 2 epochs without improvement')
     .option('--seed <n>', 'seed for split, initialisation, shuffling and augmentation', intOption, 1)
     .option('--split <file>', 'reuse this split file (default: <out>/split.json, made if missing)')
-    .option('--split-method <m>', 'grouped-stratified (default, no lesion in both parts), grouped, or random (the paper)', 'grouped-stratified')
+    .addOption(new Option('--split-method <m>', 'grouped-stratified (no lesion in both parts), grouped, or random (the paper)').choices(['grouped-stratified', 'grouped', 'random']).default('grouped-stratified'))
     .option('--val-fraction <x>', 'validation share', floatOption, 0.2)
-    .option('--augment <preset>', 'paper (rotation, shear, zoom, brightness, flips), strong (+contrast, gamma, blur, rescale) or none', 'paper')
+    .addOption(new Option('--augment <preset>', 'paper (rotation, shear, zoom, brightness, flips), strong (+contrast, gamma, blur, rescale), lesion (any rotation, colour jitter, blur/sharpen, rescale) or none').choices(['paper', 'strong', 'lesion', 'none']).default('paper'))
+    .addOption(new Option('--schedule <s>', 'learning rate: constant, or cosine (linear warm-up, then cosine decay to 1 % at the last epoch)').choices(['constant', 'cosine']).default('constant'))
+    .option('--warmup-epochs <x>', 'cosine schedule: warm-up length in epochs', floatOption, 1)
+    .option('--weight-decay <x>', 'decoupled (AdamW) weight decay on kernels', floatOption)
+    .option('--label-smoothing <x>', 'classification: label smoothing', floatOption)
+    .addOption(new Option('--sampling <s>', 'per-epoch draw over classes (cls) or collections (seg): natural, sqrt or balanced').choices([...SAMPLINGS]).default('natural'))
+    .option('--epoch-size <n>', 'samples drawn per epoch (with replacement) instead of one pass', intOption)
+    .addOption(new Option('--colour-constancy <method>', 'colour constancy in the model\'s preprocessing').choices([...COLOUR_CONSTANCY]))
+    .addOption(new Option('--input <view>', 'classification: image (whole), roi (mask x image) or crop (lesion box, unmasked); roi/crop from the dataset\'s masks').choices([...CLASSIFIER_INPUTS]))
+    .option('--roi-margin <x>', 'margin around the lesion box for roi/crop, as a fraction of its size', floatOption)
+    .addOption(new Option('--output-prior <p>', 'classification: training (softmax as trained) or uniform (probabilities for equally common classes)').choices(['training', 'uniform']).default('training'))
+    .option('--monitor <metric>', 'early stopping and best/: loss, or a validation metric (balancedLoss, balancedAccuracy, dice, ...)', 'loss')
     .option('--cache <dir>', 'cache resized images here')
     .option('--resume', 'continue from <out>/last with the options the run started with (--epochs extends it)')
     .option('--roi-from <dir>', 'classification: train on ROIs cut by this segmentation model')
-    .option('--class-weights <w>', 'balanced or none', 'none')
+    .addOption(new Option('--class-weights <w>', 'balanced or none').choices(['balanced', 'none']).default('none'))
     .option('--threads <n>', 'ONNX Runtime threads', intOption)
     .option('--checkpoint-every <steps>', 'also checkpoint every this many steps inside an epoch', intOption, 0)
     .option('--init <dir>', 'start from the weights of this model directory')
@@ -64,11 +77,14 @@ export function registerTrain(program: Command): void {
     .action(async (task: string, f: TrainFlags) => {
       if (task !== 'seg' && task !== 'cls') throw new Error(`task must be seg or cls, got "${task}"`);
       const opts: TrainRunOptions = {
-        task, data: f.data, out: f.out, arch: f.arch, encoder: f.encoder, inputSize: f.inputSize, alpha: f.alpha,
+        task, data: f.data.length === 1 ? f.data[0]! : f.data, out: f.out, arch: f.arch, encoder: f.encoder, inputSize: f.inputSize, alpha: f.alpha,
         epochs: f.epochs, batch: f.batch, lr: f.lr, patience: f.patience, reduceOnPlateau: f.reduceOnPlateau, seed: f.seed,
         split: f.split, splitMethod: f.splitMethod, valFraction: f.valFraction, augment: f.augment, cacheDir: f.cache,
         resume: f.resume, roiFrom: f.roiFrom, classWeights: f.classWeights, threads: f.threads,
         checkpointEvery: f.checkpointEvery, init: f.init, pretrained: f.pretrained, bnMomentum: f.bnMomentum,
+        schedule: f.schedule, warmupEpochs: f.warmupEpochs, weightDecay: f.weightDecay, labelSmoothing: f.labelSmoothing,
+        sampling: f.sampling, epochSize: f.epochSize, colourConstancy: f.colourConstancy, input: f.input, roiMargin: f.roiMargin,
+        outputPrior: f.outputPrior, monitor: f.monitor,
       };
       const tty = process.stderr.isTTY === true;
       const { history, out } = await trainRun({
@@ -87,7 +103,7 @@ export function registerTrain(program: Command): void {
         onEpoch: (r) => {
           if (tty) process.stderr.write('\r\x1b[K');
           const metrics = Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
-          console.error(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} val loss ${r.valLoss.toFixed(4)} ${metrics} lr ${r.learningRate} ${r.imagesPerSecond.toFixed(1)} img/s (${r.engine})${r.best ? ' *best' : ''}`);
+          console.error(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} val loss ${r.valLoss.toFixed(4)} ${metrics} lr ${r.learningRate.toPrecision(3)} ${r.imagesPerSecond.toFixed(1)} img/s rss ${r.rssMB} MB (${r.engine})${r.best ? ' *best' : ''}`);
         },
       });
       const best = history.filter((r) => r.best).at(-1);

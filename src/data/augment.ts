@@ -1,6 +1,7 @@
 /**
  * Training-time augmentation: the paper's (Keras ImageDataGenerator-style) rotation, shear, zoom,
- * brightness and flips, plus contrast/gamma, blur and downscale-then-upscale.
+ * brightness and flips, plus contrast/gamma, saturation/hue, blur or sharpening, and
+ * downscale-then-upscale.
  *
  * Geometry is one affine warp shared by image and mask (src/data/warp.ts): bilinear for the image,
  * nearest for the mask, so the pair stays aligned and the mask stays binary. Pixel-value changes
@@ -10,7 +11,7 @@
  * resized (unaugmented) images can be cached on disk.
  */
 import type { GrayImage, RgbImage } from '../image/types.js';
-import { adjustTone, downscaleUpscale, gaussianBlur } from './photometric.js';
+import { adjustColour, adjustTone, downscaleUpscale, gaussianBlur, sharpen } from './photometric.js';
 import type { Rng } from './random.js';
 import { inverseAffine, isIdentity, warpGray, warpRgb, type AffineParams, type BorderMode } from './warp.js';
 
@@ -40,6 +41,12 @@ export interface AugmentConfig {
   blur: { probability: number; maxSigma: number } | null;
   /** With this probability, shrink by a factor in [minScale, 1) and enlarge back, or null. */
   downscale: { probability: number; minScale: number } | null;
+  /** Chroma multiplier range, or null (absent = null). */
+  saturation?: [number, number] | null;
+  /** Hue rotation uniform in [-h, h] degrees, or null. */
+  hueDeg?: number | null;
+  /** With this probability (when not blurred), an unsharp mask of amount uniform in [0, maxAmount], or null. */
+  sharpen?: { probability: number; maxAmount: number } | null;
   /** Outside the source after the warp; see BorderMode. Default 'reflect'. */
   border: BorderMode;
 }
@@ -68,6 +75,28 @@ export const DEFAULT_AUGMENTATION: AugmentConfig = {
   downscale: { probability: 0.2, minScale: 0.35 },
 };
 
+/**
+ * Dermoscopy has no up or down: any rotation, both flips, larger zoom, and the colour jitter of
+ * the top ISIC 2018/2019 entries (lighting and camera white balance vary between clinics); blur,
+ * sharpening and downscaling because real inputs come sharper or coarser than the pool's copies.
+ */
+export const LESION_AUGMENTATION: AugmentConfig = {
+  rotationDeg: 180,
+  shear: 0.1,
+  zoom: 0.2,
+  brightness: [0.8, 1.2],
+  horizontalFlip: true,
+  verticalFlip: true,
+  contrast: [0.8, 1.2],
+  gamma: [0.85, 1.15],
+  blur: { probability: 0.1, maxSigma: 1.0 },
+  downscale: { probability: 0.15, minScale: 0.5 },
+  saturation: [0.8, 1.2],
+  hueDeg: 8,
+  sharpen: { probability: 0.2, maxAmount: 1 },
+  border: 'reflect',
+};
+
 /** One concrete draw of every augmentation. */
 export interface AugmentParams extends AffineParams {
   brightness: number;
@@ -77,6 +106,10 @@ export interface AugmentParams extends AffineParams {
   blurSigma: number;
   /** 1 = no downscale. */
   downscale: number;
+  saturation: number;
+  hueDeg: number;
+  /** 0 = no sharpening. */
+  sharpen: number;
 }
 
 export const IDENTITY_PARAMS: AugmentParams = {
@@ -91,6 +124,9 @@ export const IDENTITY_PARAMS: AugmentParams = {
   gamma: 1,
   blurSigma: 0,
   downscale: 1,
+  saturation: 1,
+  hueDeg: 0,
+  sharpen: 0,
 };
 
 const uniformIn = (rng: Rng, range: [number, number] | null) => (range ? rng.uniform(range[0], range[1]) : 1);
@@ -110,6 +146,11 @@ export function sampleAugmentParams(config: AugmentConfig, rng: Rng): AugmentPar
   const blurSigma = rng.uniform(0.3, Math.max(0.3, config.blur?.maxSigma ?? 0.3));
   const downscaleOn = rng.chance(config.downscale?.probability ?? 0);
   const downscale = rng.uniform(config.downscale?.minScale ?? 1, 1);
+  // Drawn after the older parameters, so presets without them keep their streams.
+  const saturation = uniformIn(rng, config.saturation ?? null);
+  const hueDeg = config.hueDeg ? rng.uniform(-config.hueDeg, config.hueDeg) : 0;
+  const sharpenOn = rng.chance(config.sharpen?.probability ?? 0) && !blurOn;
+  const sharpenAmount = rng.uniform(0, config.sharpen?.maxAmount ?? 0);
   return {
     rotationDeg,
     shear,
@@ -122,6 +163,9 @@ export function sampleAugmentParams(config: AugmentConfig, rng: Rng): AugmentPar
     gamma,
     blurSigma: blurOn ? blurSigma : 0,
     downscale: downscaleOn ? downscale : 1,
+    saturation,
+    hueDeg,
+    sharpen: sharpenOn ? sharpenAmount : 0,
   };
 }
 
@@ -141,8 +185,8 @@ export function applyAugment(image: RgbImage, mask: GrayImage | null, params: Au
   const affine = inverseAffine(params, image.width, image.height);
   const warped = isIdentity(affine) ? image : warpRgb(image, affine, border);
   const warpedMask = mask && !isIdentity(affine) ? warpGray(mask, affine, border) : mask;
-  const degraded = gaussianBlur(downscaleUpscale(warped, params.downscale), params.blurSigma);
-  const toned = adjustTone(degraded, params);
+  const degraded = sharpen(gaussianBlur(downscaleUpscale(warped, params.downscale), params.blurSigma), params.sharpen);
+  const toned = adjustColour(adjustTone(degraded, params), params);
   return { image: toned, mask: warpedMask };
 }
 

@@ -1,7 +1,9 @@
 /**
  * Pixel-value augmentations, image only (masks are unaffected): brightness/contrast/gamma through
- * one lookup table, a small Gaussian blur, and downscale-then-upscale to mimic low-resolution
- * sources (real inputs arrive at many resolutions, often far below the training images').
+ * one lookup table, saturation and hue through one colour matrix, a small Gaussian blur or an
+ * unsharp mask, and downscale-then-upscale to mimic low-resolution sources (real inputs arrive at
+ * many resolutions, often far below the training images'; and sharper ones than the pool's
+ * downscaled copies).
  */
 import type { RgbImage } from '../image/types.js';
 
@@ -153,4 +155,53 @@ export function downscaleUpscale(img: RgbImage, scale: number): RgbImage {
   if (scale >= 1) return img;
   const small = downscaleArea(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)));
   return upscaleBilinear(small, img.width, img.height);
+}
+
+export interface ColourParams {
+  /** Chroma multiplier (0 = grey, 1 = unchanged). */
+  saturation: number;
+  /** Hue rotation in degrees. */
+  hueDeg: number;
+}
+
+/** RGB -> YIQ (NTSC): Y carries the luminance, I/Q the chroma plane that hue rotates and saturation scales. */
+const TO_YIQ = [0.299, 0.587, 0.114, 0.596, -0.274, -0.322, 0.211, -0.523, 0.312];
+const FROM_YIQ = [1, 0.956, 0.621, 1, -0.272, -0.647, 1, -1.106, 1.703];
+
+function multiply3(a: readonly number[], b: readonly number[]): number[] {
+  const out = new Array<number>(9).fill(0);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[r * 3 + c]! += a[r * 3 + k]! * b[k * 3 + c]!;
+  return out;
+}
+
+/** Saturation and hue as one 3x3 matrix in RGB (luminance kept), clamped to 0..255. */
+export function adjustColour(img: RgbImage, p: ColourParams): RgbImage {
+  if (p.saturation === 1 && p.hueDeg === 0) return img;
+  const t = (p.hueDeg * Math.PI) / 180;
+  const [cos, sin] = [Math.cos(t) * p.saturation, Math.sin(t) * p.saturation];
+  const chroma = [1, 0, 0, 0, cos, -sin, 0, sin, cos];
+  const m = multiply3(FROM_YIQ, multiply3(chroma, TO_YIQ));
+  const src = img.data;
+  const data = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i += 3) {
+    const r = src[i]!, g = src[i + 1]!, b = src[i + 2]!;
+    for (let c = 0; c < 3; c++) {
+      const v = m[c * 3]! * r + m[c * 3 + 1]! * g + m[c * 3 + 2]! * b;
+      data[i + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    }
+  }
+  return { width: img.width, height: img.height, data };
+}
+
+/** Unsharp mask: img + amount * (img - blur(img)); amount <= 0 returns the image unchanged. */
+export function sharpen(img: RgbImage, amount: number, sigma = 1): RgbImage {
+  if (amount <= 0) return img;
+  const blurred = gaussianBlur(img, sigma).data;
+  const src = img.data;
+  const data = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]! + amount * (src[i]! - blurred[i]!);
+    data[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  }
+  return { width: img.width, height: img.height, data };
 }

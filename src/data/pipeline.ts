@@ -7,8 +7,8 @@
  * Order: resize first, then augment at input size. Augmenting the smaller image is cheaper, and
  * the resized image is the same every epoch, so it is what the cache holds.
  */
-import { HAM_CLASSES, type ResizeMode } from '../models/config.js';
-import { decodeImage, decodeMask, fitToSquare, resizeGray } from '../image/index.js';
+import { HAM_CLASSES, type ClassifierInput, type ResizeMode } from '../models/config.js';
+import { decodeImage, decodeMask, extractRoi, fitToSquare, resizeGray } from '../image/index.js';
 import type { BBox, GrayImage, RgbImage } from '../image/types.js';
 import { augment, type AugmentConfig } from './augment.js';
 import { ResizedImageCache } from './cache.js';
@@ -39,6 +39,15 @@ interface CommonOptions {
   cacheDir?: string;
   /** Leave out the last, smaller batch; default false. */
   dropRemainder?: boolean;
+  /** Applied to every image once it has the input size, before augmentation (the model's colour constancy). */
+  prepare?: (img: RgbImage) => RgbImage;
+  /**
+   * Draw this many samples per epoch, with replacement, with probability proportional to
+   * `sampleWeights` (default equal): class-balanced sampling, or a fresh subset of a large pool
+   * each epoch. Absent: every sample once per epoch.
+   */
+  epochSize?: number;
+  sampleWeights?: readonly number[];
 }
 
 export interface SegStreamOptions extends CommonOptions {
@@ -51,6 +60,8 @@ export interface ClsStreamOptions extends CommonOptions {
   samples: readonly ClsSample[];
   /** One-hot order; default HAM_CLASSES. */
   classes?: readonly string[];
+  /** What the classifier sees of each image; 'roi'/'crop' cut the lesion by the sample's mask (whole image without one). */
+  view?: { input: ClassifierInput; margin: number };
 }
 
 export type BatchStreamOptions = SegStreamOptions | ClsStreamOptions;
@@ -102,10 +113,18 @@ function makeLoader(opts: BatchStreamOptions) {
   const size = opts.inputSize;
   const mode = opts.resizeMode ?? 'stretch';
   const cache = opts.cacheDir ? new ResizedImageCache(opts.cacheDir) : null;
-  const rgbVariant = `rgb-${mode}-${size}`;
+  const view = opts.task === 'cls' && opts.view && opts.view.input !== 'image' ? opts.view : null;
+  const rgbVariant = `rgb-${mode}-${size}${view ? `-${view.input}${view.margin}` : ''}`;
   const maskVariant = `mask-${mode}-${size}`;
 
-  return async function load(imagePath: string, maskPath: string | null): Promise<Resized> {
+  /** The whole image, or the lesion cut by its mask for an ROI/crop classifier. */
+  async function source(imagePath: string, lesionMaskPath: string | undefined): Promise<RgbImage> {
+    const image = await decodeImage(imagePath);
+    if (!view || !lesionMaskPath) return image;
+    return extractRoi(image, binarize(await decodeMask(lesionMaskPath)), { margin: view.margin, applyMask: view.input === 'roi' }).roi;
+  }
+
+  return async function load(imagePath: string, maskPath: string | null, lesionMaskPath?: string): Promise<Resized> {
     if (cache) {
       const image = await cache.get({ file: imagePath, variant: rgbVariant }, size * size * 3);
       const mask = maskPath ? await cache.get({ file: maskPath, variant: maskVariant }, size * size) : null;
@@ -113,7 +132,7 @@ function makeLoader(opts: BatchStreamOptions) {
         return { image: { width: size, height: size, data: image }, mask: mask && { width: size, height: size, data: mask } };
       }
     }
-    const { image, transform } = await fitToSquare(await decodeImage(imagePath), size, mode);
+    const { image, transform } = await fitToSquare(await source(imagePath, lesionMaskPath), size, mode);
     let mask: GrayImage | null = null;
     if (maskPath) {
       const decoded = await decodeMask(maskPath);
@@ -151,11 +170,48 @@ export function createBatchStream(opts: BatchStreamOptions): BatchStream {
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const classes = opts.task === 'cls' ? (opts.classes ?? HAM_CLASSES) : [];
   const load = makeLoader(opts);
-  const n = opts.samples.length;
+  const n = opts.epochSize ?? opts.samples.length;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`epochSize must be a positive integer, got ${opts.epochSize}`);
+  if (opts.sampleWeights && opts.sampleWeights.length !== opts.samples.length) {
+    throw new RangeError(`batch stream: ${opts.sampleWeights.length} sample weights for ${opts.samples.length} samples`);
+  }
   const stepsPerEpoch = opts.dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
   const pixels = size * size;
 
-  async function makeBatch(indices: number[], epoch: number): Promise<Batch> {
+  /** Cumulative sampling weights, for drawing an epoch with replacement. */
+  const cumulative = opts.epochSize === undefined ? null : (() => {
+    const c = new Float64Array(opts.samples.length);
+    let total = 0;
+    opts.samples.forEach((_, i) => {
+      const w = opts.sampleWeights?.[i] ?? 1;
+      if (!(w >= 0)) throw new RangeError(`sample weight ${i} is ${w}; weights must be non-negative`);
+      c[i] = total += w;
+    });
+    if (!(total > 0)) throw new RangeError('batch stream: the sample weights sum to 0');
+    return c;
+  })();
+
+  function epochOrder(epochNumber: number): number[] {
+    const rng = createRng(mixSeed(seed, epochNumber));
+    if (cumulative) {
+      const total = cumulative[cumulative.length - 1]!;
+      return Array.from({ length: n }, () => {
+        const u = rng.uniform(0, total);
+        let lo = 0, hi = cumulative.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cumulative[mid]! > u) hi = mid;
+          else lo = mid + 1;
+        }
+        return lo;
+      });
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (opts.shuffle ?? true) rng.shuffle(order);
+    return order;
+  }
+
+  async function makeBatch(indices: number[], epoch: number, firstDraw: number): Promise<Batch> {
     const count = indices.length;
     const x = new Float32Array(count * pixels * 3);
     const y = new Float32Array(opts.task === 'seg' ? count * pixels : count * classes.length);
@@ -164,8 +220,11 @@ export function createBatchStream(opts: BatchStreamOptions): BatchStream {
       const sample = opts.samples[sampleIndex]!;
       ids[slot] = sample.id;
       const maskPath = opts.task === 'seg' ? (sample as SegSample).maskPath : null;
-      let { image, mask } = await load(sample.imagePath, maskPath);
-      if (opts.augment) ({ image, mask } = augment(image, mask, opts.augment, createRng(mixSeed(seed, epoch, hashString(sample.id)))));
+      let { image, mask } = await load(sample.imagePath, maskPath, (sample as ClsSample).maskPath);
+      if (opts.prepare) image = opts.prepare(image);
+      // A sample drawn twice in one epoch gets two different augmentations.
+      const augmentSeed = cumulative ? mixSeed(seed, epoch, hashString(sample.id), firstDraw + slot) : mixSeed(seed, epoch, hashString(sample.id));
+      if (opts.augment) ({ image, mask } = augment(image, mask, opts.augment, createRng(augmentSeed)));
       const input = opts.normalize(image);
       if (input.length !== pixels * 3) {
         throw new RangeError(`normalize returned ${input.length} values for a ${size}x${size} image (expected ${pixels * 3})`);
@@ -190,16 +249,16 @@ export function createBatchStream(opts: BatchStreamOptions): BatchStream {
   }
 
   async function* epoch(epochNumber: number): AsyncGenerator<Batch> {
-    const order = Array.from({ length: n }, (_, i) => i);
-    if (opts.shuffle ?? true) createRng(mixSeed(seed, epochNumber)).shuffle(order);
+    const order = epochOrder(epochNumber);
     const batches: number[][] = [];
     for (let step = 0; step < stepsPerEpoch; step++) batches.push(order.slice(step * batchSize, (step + 1) * batchSize));
     const pending: Promise<Batch>[] = [];
     let next = 0;
     const fill = () => {
       while (pending.length <= prefetch && next < batches.length) {
+        const first = next * batchSize;
         const indices = batches[next++]!;
-        pending.push(started(() => makeBatch(indices, epochNumber)));
+        pending.push(started(() => makeBatch(indices, epochNumber, first)));
       }
     };
     fill();

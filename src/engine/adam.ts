@@ -5,6 +5,10 @@
  * compiled step reads them as inputs and returns their new values, and the learning rate can
  * change between steps without recompiling.
  *
+ * With `weightDecay`, the decay is decoupled from the gradient (AdamW, Loshchilov & Hutter 2019:
+ * w -= lr * (adam step + weightDecay * w)) and applies only to the parameters marked in
+ * `decayed` (kernels; not biases or batch-norm scales, whose decay only hurts).
+ *
  * The update runs on all parameters at once, concatenated into one vector (the moments are
  * stored that way too): a dozen element-wise ops in total instead of a dozen per weight tensor,
  * which keeps compiled graphs of deep networks small (InceptionResNetV2 has ~900 weights).
@@ -16,6 +20,10 @@ export interface AdamConfig {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** Decoupled weight decay (AdamW); default 0. */
+  weightDecay?: number;
+  /** Which parameters decay, in parameter order; default all. */
+  decayed?: readonly boolean[];
 }
 
 /** One named float array of optimizer state (the shape checkpoints store). */
@@ -36,13 +44,20 @@ export class AdamOptimizer {
   /** First and second moments of all parameters, flattened and concatenated in parameter order. */
   readonly firstMoment: tf.Variable;
   readonly secondMoment: tf.Variable;
+  readonly weightDecay: number;
   private readonly sizes: number[];
+  /** Per-element weight decay (weightDecay where the parameter decays, else 0), or null without decay. */
+  private readonly decayRates: Float32Array | null;
 
   constructor(private readonly params: readonly tf.Variable[], config: AdamConfig) {
     this.beta1 = config.beta1 ?? 0.9;
     this.beta2 = config.beta2 ?? 0.999;
     this.epsilon = config.epsilon ?? 1e-7;
+    this.weightDecay = config.weightDecay ?? 0;
+    if (!(this.weightDecay >= 0)) throw new RangeError(`weight decay must be >= 0, got ${this.weightDecay}`);
+    if (config.decayed && config.decayed.length !== params.length) throw new Error(`adam: ${config.decayed.length} decay flags for ${params.length} parameters`);
     this.sizes = params.map((p) => p.size);
+    this.decayRates = this.weightDecay > 0 ? this.decayRatesOf(config.decayed) : null;
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Variables outlive tidy(); the temporaries they are built from do not.
     const variable = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make(), false));
@@ -51,6 +66,16 @@ export class AdamOptimizer {
     this.accBeta2 = variable(() => tf.scalar(this.beta2));
     this.firstMoment = variable(() => tf.zeros([total]));
     this.secondMoment = variable(() => tf.zeros([total]));
+  }
+
+  private decayRatesOf(decayed: readonly boolean[] | undefined): Float32Array {
+    const rates = new Float32Array(this.sizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    this.sizes.forEach((size, i) => {
+      if (decayed?.[i] ?? true) rates.fill(this.weightDecay, offset, offset + size);
+      offset += size;
+    });
+    return rates;
   }
 
   /** Every state variable, in a fixed order. */
@@ -72,8 +97,10 @@ export class AdamOptimizer {
       const v = tf.add(tf.mul(this.secondMoment, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
       const mHat = tf.div(m, tf.sub(1, this.accBeta1));
       const vHat = tf.div(v, tf.sub(1, this.accBeta2));
-      const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), tf.neg(this.learningRate));
-      const updated = tf.add(step, this.flatten(this.params));
+      const direction = tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon));
+      const current = this.flatten(this.params);
+      const decayed = this.decayRates ? tf.add(direction, tf.mul(current, tf.tensor1d(this.decayRates))) : direction;
+      const updated = tf.add(tf.mul(decayed, tf.neg(this.learningRate)), current);
       const pieces = this.params.length === 1 ? [updated] : tf.split(updated, this.sizes);
       this.params.forEach((param, i) => param.assign(tf.reshape(pieces[i]!, param.shape)));
       this.firstMoment.assign(m);

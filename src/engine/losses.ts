@@ -4,7 +4,8 @@
  *
  * - categoricalCrossentropy: Keras's loss on softmax probabilities (renormalised, clipped to
  *   [eps, 1 - eps]), averaged over the batch; optional per-class weights as Keras's
- *   class_weight (each sample weighted by its true class, sum divided by the batch size).
+ *   class_weight (each sample weighted by its true class, sum divided by the batch size), and
+ *   optional label smoothing as Keras's (targets y(1 - s) + s / classes).
  * - bceDice: binary cross-entropy on sigmoid probabilities (clipped like Keras) averaged over
  *   all pixels, plus the soft Dice loss 1 - (2 sum(p y) + 1) / (sum(p) + sum(y) + 1) over the
  *   whole batch, as ../shared/bench/torch_reference.py defines it.
@@ -20,14 +21,18 @@ export const LOSS_EPSILON = 1e-7;
 export interface LossOptions {
   /** categoricalCrossentropy only: one weight per class, in class order. */
   classWeights?: readonly number[];
+  /** categoricalCrossentropy only: label smoothing in [0, 1). */
+  labelSmoothing?: number;
 }
 
-export function categoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor, classWeights?: readonly number[]): tf.Scalar {
+export function categoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor, classWeights?: readonly number[], labelSmoothing = 0): tf.Scalar {
+  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new RangeError(`label smoothing must be in [0, 1), got ${labelSmoothing}`);
   return tf.tidy(() => {
     const axis = yPred.rank - 1;
     const probabilities = tf.div(yPred, tf.sum(yPred, axis, true));
     const clipped = tf.clipByValue(probabilities, LOSS_EPSILON, 1 - LOSS_EPSILON);
-    let perSample = tf.neg(tf.sum(tf.mul(yTrue, tf.log(clipped)), axis));
+    const target = labelSmoothing > 0 ? tf.add(tf.mul(yTrue, 1 - labelSmoothing), labelSmoothing / yPred.shape[axis]!) : yTrue;
+    let perSample = tf.neg(tf.sum(tf.mul(target, tf.log(clipped)), axis));
     if (classWeights !== undefined) {
       const classes = yPred.shape[axis];
       if (classWeights.length !== classes) {
@@ -63,7 +68,7 @@ export function bceDice(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
 export function lossFunction(name: LossName, options: LossOptions = {}): LossFunction {
   switch (name) {
     case 'categoricalCrossentropy':
-      return (yTrue, yPred) => categoricalCrossentropy(yTrue, yPred, options.classWeights);
+      return (yTrue, yPred) => categoricalCrossentropy(yTrue, yPred, options.classWeights, options.labelSmoothing);
     case 'bceDice':
       return bceDice;
   }

@@ -25,6 +25,8 @@ export interface TrainerOptions {
   loss: LossName | LossFunction;
   /** categoricalCrossentropy: per-class weights, in class order. */
   classWeights?: number[];
+  /** categoricalCrossentropy: label smoothing. */
+  labelSmoothing?: number;
   optimizer: { type: 'adam' } & AdamConfig;
   /** The usual batch size; other sizes (a last partial batch) compile on first use. */
   batchSize: number;
@@ -244,9 +246,11 @@ class OnnxTrainer implements Trainer {
 export async function compileTrainer(model: tf.LayersModel, options: TrainerOptions): Promise<Trainer> {
   if (options.optimizer.type !== 'adam') throw new Error(`compileTrainer: optimizer '${String(options.optimizer.type)}' is not supported (adam only)`);
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error('compileTrainer: the model must have exactly one input and one output');
-  const loss = typeof options.loss === 'function' ? options.loss : lossFunction(options.loss, { classWeights: options.classWeights });
+  const loss = typeof options.loss === 'function' ? options.loss : lossFunction(options.loss, { classWeights: options.classWeights, labelSmoothing: options.labelSmoothing });
   const { trainable, nonTrainable } = modelVariables(model);
-  const optimizer = new AdamOptimizer(trainable, options.optimizer);
+  // Weight decay on kernels only (conv, depthwise and dense), as is usual for AdamW.
+  const decayed = model.trainableWeights.map((w) => /kernel$/.test(w.originalName));
+  const optimizer = new AdamOptimizer(trainable, { decayed, ...options.optimizer });
   const setup: Setup = {
     parts: { model, loss, optimizer, params: trainable },
     state: [...trainable, ...nonTrainable, ...optimizer.variables],

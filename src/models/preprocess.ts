@@ -5,7 +5,13 @@
  */
 import type { RgbImage } from '../image/types.js';
 import { fitToSquare, type RgbResizer, type SquareTransform } from '../image/resize.js';
+import { shadesOfGray } from '../image/colour.js';
 import type { Preprocessing } from './config.js';
+
+/** The configured colour constancy (none when absent), on the image already fitted to the input size. */
+export function applyColourConstancy(img: RgbImage, p: Preprocessing): RgbImage {
+  return p.colourConstancy === 'shades-of-gray' ? shadesOfGray(img) : img;
+}
 
 /**
  * Normalise an already-sized RGB image into NHWC float32 values:
@@ -38,5 +44,5 @@ export interface PreparedInput {
 /** Resize (stretch or letterbox, as configured) and normalise one image for a model. */
 export async function prepareInput(img: RgbImage, p: Preprocessing, resize?: RgbResizer): Promise<PreparedInput> {
   const { image, transform } = await fitToSquare(img, p.inputSize, p.resizeMode, resize);
-  return { data: normalizeToInput(image, p), transform };
+  return { data: normalizeToInput(applyColourConstancy(image, p), p), transform };
 }

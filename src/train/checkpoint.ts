@@ -18,7 +18,10 @@ export interface TrainingState {
   stepInEpoch: number;
   globalStep: number;
   learningRate: number;
+  /** Validation loss at the best epoch. */
   bestValLoss: number;
+  /** The monitored quantity at the best epoch, lower is better (absent in runs that monitor the loss: bestValLoss). */
+  bestScore?: number;
   bestEpoch: number;
   /** Epochs without improvement, for early stopping and reduce-on-plateau. */
   epochsWithoutImprovement: number;

@@ -25,6 +25,17 @@ export interface FitOptions {
   patience: number;
   /** Multiply the learning rate by `factor` after `patience` epochs without improvement. */
   reduceOnPlateau?: { factor: number; patience: number; minLearningRate: number };
+  /** Learning rate per step instead (warm-up + cosine); excludes reduceOnPlateau. */
+  schedule?: LearningRateSchedule;
+  /**
+   * What early stopping and the best checkpoint follow: 'loss' (validation loss, the default) or
+   * a validation metric (see validate.ts), lower-is-better for losses and higher for the rest.
+   */
+  monitor?: string;
+  /** categoricalCrossentropy: label smoothing of the training loss (validation scores the plain loss). */
+  labelSmoothing?: number;
+  /** Decoupled (AdamW) weight decay on kernels. */
+  weightDecay?: number;
   seed: number;
   threads?: number;
   /** Save a mid-epoch checkpoint every this many steps (0 = only at epoch ends). */
@@ -41,6 +52,28 @@ export interface FitOptions {
   onCheckpoint?: (info: { epoch: number; step: number; dir: string }) => void;
 }
 
+/** Linear warm-up from 0 over `warmupSteps`, then half a cosine from the peak down to `minLearningRate` at `totalSteps`. */
+export interface LearningRateSchedule {
+  kind: 'cosine';
+  warmupSteps: number;
+  totalSteps: number;
+  minLearningRate: number;
+}
+
+export function scheduledLearningRate(s: LearningRateSchedule, peak: number, step: number): number {
+  if (step < s.warmupSteps) return (peak * (step + 1)) / s.warmupSteps;
+  const progress = Math.min(1, (step - s.warmupSteps) / Math.max(1, s.totalSteps - s.warmupSteps));
+  return s.minLearningRate + ((peak - s.minLearningRate) * (1 + Math.cos(Math.PI * progress))) / 2;
+}
+
+/** Lower is better for the monitored quantity: losses as they are, other metrics negated. */
+function monitoredScore(monitor: string, result: ValidationResult): number {
+  if (monitor === 'loss') return result.loss;
+  const value = result.metrics[monitor];
+  if (value === undefined) throw new Error(`cannot monitor '${monitor}': validation reports loss, ${Object.keys(result.metrics).join(', ')}`);
+  return /loss$/i.test(monitor) ? value : -value;
+}
+
 export interface EpochRecord {
   epoch: number;
   trainLoss: number;
@@ -51,6 +84,8 @@ export interface EpochRecord {
   seconds: number;
   engine: Trainer['engine'];
   best: boolean;
+  /** Resident memory of the process at the end of the epoch: a long run must stay flat. */
+  rssMB: number;
 }
 
 export const LAST_DIR = 'last';
@@ -79,10 +114,13 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
     epoch: 0, stepInEpoch: 0, globalStep: 0, learningRate: opts.learningRate, bestValLoss: Infinity, bestEpoch: -1,
     epochsWithoutImprovement: 0, plateauEpochs: 0, seed: opts.seed, wallSeconds: 0, options: opts.runOptions,
   };
+  if (opts.schedule && opts.reduceOnPlateau) throw new Error('a learning-rate schedule and reduce-on-plateau exclude each other');
+  const monitor = opts.monitor ?? 'loss';
   const trainer = await compileTrainer(opts.model.model, {
     loss: lossNameFor(opts.task),
     classWeights: opts.classWeights,
-    optimizer: { type: 'adam', learningRate: state.learningRate },
+    labelSmoothing: opts.labelSmoothing,
+    optimizer: { type: 'adam', learningRate: state.learningRate, weightDecay: opts.weightDecay },
     batchSize: opts.batchSize,
     threads: opts.threads,
     seed: opts.seed,
@@ -103,6 +141,10 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
       let step = 0;
       for await (const batch of opts.train.epoch(state.epoch)) {
         if (step++ < state.stepInEpoch) continue;
+        if (opts.schedule) {
+          state.learningRate = scheduledLearningRate(opts.schedule, opts.learningRate, state.globalStep);
+          trainer.setLearningRate(state.learningRate);
+        }
         const n = batch.xShape[0];
         const loss = await trainer.step(batch.x, batch.y, n);
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at epoch ${state.epoch + 1}, step ${step}`);
@@ -121,12 +163,14 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
       const trainSeconds = (performance.now() - epochStart) / 1000;
       await trainer.writeBack();
       const result = await evaluate(opts.model, opts.task, opts.val, opts.threads, opts.classWeights);
-      const improved = result.loss < state.bestValLoss;
+      const score = monitoredScore(monitor, result);
+      const improved = score < (state.bestScore ?? state.bestValLoss);
       state.epoch++;
       state.stepInEpoch = 0;
       state.wallSeconds = wallAtStart + (performance.now() - epochStart) / 1000;
       if (improved) {
         state.bestValLoss = result.loss;
+        state.bestScore = score;
         state.bestEpoch = state.epoch;
         state.epochsWithoutImprovement = 0;
         state.plateauEpochs = 0;
@@ -137,7 +181,7 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
       const record: EpochRecord = {
         epoch: state.epoch, trainLoss: images > 0 ? lossSum / images : NaN, valLoss: result.loss, metrics: result.metrics,
         learningRate: state.learningRate, imagesPerSecond: images / trainSeconds, seconds: (performance.now() - epochStart) / 1000,
-        engine: trainer.engine, best: improved,
+        engine: trainer.engine, best: improved, rssMB: Math.round(process.memoryUsage().rss / 1e6),
       };
       const rop = opts.reduceOnPlateau;
       if (rop && state.plateauEpochs >= rop.patience && state.learningRate > rop.minLearningRate) {

@@ -4,28 +4,28 @@
  */
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { openDataset } from '../data/open.js';
+import { openDatasets } from '../data/open.js';
 import { applySplit, readSplit, splitItems, splitItemsOf, writeSplit, type Split } from '../data/split.js';
 import { createBatchStream, type BatchStreamOptions } from '../data/pipeline.js';
-import { PAPER_AUGMENTATION, DEFAULT_AUGMENTATION, type AugmentConfig } from '../data/augment.js';
+import { PAPER_AUGMENTATION, DEFAULT_AUGMENTATION, LESION_AUGMENTATION, type AugmentConfig } from '../data/augment.js';
 import type { ClsSample, SegSample } from '../data/types.js';
-import { createClassifier, createSegmenter, type DermkitModel, type SegmenterArch } from '../models/registry.js';
-import { normalizeToInput } from '../models/preprocess.js';
-import { HAM_CLASSES } from '../models/config.js';
+import type { DermkitModel, SegmenterArch } from '../models/registry.js';
+import { applyColourConstancy, normalizeToInput } from '../models/preprocess.js';
+import { HAM_CLASSES, type ClassifierInput, type ColourConstancy } from '../models/config.js';
 import { loadModel } from '../models/io.js';
-import { readWeightsCard } from '../models/weights/import.js';
-import { importPretrained } from '../models/weights/pretrained.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { fit, LAST_DIR, type EpochRecord, type FitOptions } from './fit.js';
-import { withSeededMathRandom } from './seed.js';
+import { samplingWeights, trainingClassPrior, uniformPriorShift, type Sampling } from './sampling.js';
+import { createInitialModel } from './initial-model.js';
 import { roiSamples } from './roi-dataset.js';
 
-export type AugmentPreset = 'paper' | 'strong' | 'none';
-const AUGMENT_PRESETS: Record<AugmentPreset, AugmentConfig | null> = { paper: PAPER_AUGMENTATION, strong: DEFAULT_AUGMENTATION, none: null };
+export type AugmentPreset = 'paper' | 'strong' | 'lesion' | 'none';
+const AUGMENT_PRESETS: Record<AugmentPreset, AugmentConfig | null> = { paper: PAPER_AUGMENTATION, strong: DEFAULT_AUGMENTATION, lesion: LESION_AUGMENTATION, none: null };
 
 export interface TrainRunOptions {
   task: 'seg' | 'cls';
-  data: string;
+  /** One dataset folder, or several read as one (src/data/union.ts). */
+  data: string | string[];
   out: string;
   arch?: SegmenterArch;
   encoder: string;
@@ -61,6 +61,28 @@ export interface TrainRunOptions {
    * than training; 0.9 adapts within an epoch.
    */
   bnMomentum?: number;
+  /** 'cosine': linear warm-up over `warmupEpochs`, then cosine decay to 1 % of `lr` at the last epoch. */
+  schedule?: 'constant' | 'cosine';
+  warmupEpochs?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  /** Per-epoch sampling over classes (cls) or collections (seg); see sampling.ts. */
+  sampling?: Sampling;
+  /** Samples drawn per epoch (with replacement) instead of one pass over the training part. */
+  epochSize?: number;
+  colourConstancy?: ColourConstancy;
+  /** Classifier input; 'roi'/'crop' cut the lesion by the dataset's masks (or by `roiFrom`'s predictions). */
+  input?: ClassifierInput;
+  /** Margin around the lesion box for 'roi'/'crop', as a fraction of its size (default 0.1). */
+  roiMargin?: number;
+  /**
+   * Classifier output prior: 'training' leaves the softmax as trained; 'uniform' records the log
+   * prior shift that makes its probabilities those of a population with equally common classes
+   * (what balanced accuracy and mean recall reward).
+   */
+  outputPrior?: 'training' | 'uniform';
+  /** What early stopping and best/ follow: 'loss' or a validation metric (e.g. balancedLoss, dice). */
+  monitor?: string;
   onStep?: FitOptions['onStep'];
   onEpoch?: FitOptions['onEpoch'];
   onCheckpoint?: FitOptions['onCheckpoint'];
@@ -103,7 +125,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   const seed = opts.seed ?? 1;
 
   await mkdir(opts.out, { recursive: true });
-  const dataset = await openDataset(opts.data, opts.task);
+  const dataset = await openDatasets(opts.data, opts.task);
   log(`${dataset.samples.length} samples (${dataset.format}) in ${dataset.root}`);
   const splitFile = opts.split ?? path.join(opts.out, 'split.json');
   let split: Split;
@@ -120,50 +142,72 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   if (resume) model = resume.model;
   else if (opts.init) model = await loadModel(opts.init);
   else {
-    // Weights from `dermkit weights import` say how the encoder must be built and fed.
-    const card = opts.pretrained ? await readWeightsCard(opts.pretrained) : undefined;
-    if (card && card.encoder !== opts.encoder) throw new Error(`${opts.pretrained}: these are ${card.encoder} weights, but the run's encoder is ${opts.encoder}`);
-    const encoderSpec = { encoder: opts.encoder, inputSize: opts.inputSize ?? defaults.inputSize, alpha: opts.alpha ?? card?.alpha, padding: card?.padding, preprocessing: card?.preprocessing };
-    model = withSeededMathRandom(seed, () => opts.task === 'seg'
-      ? createSegmenter({ arch: opts.arch ?? 'unet', ...encoderSpec })
-      : createClassifier(encoderSpec));
-    if (opts.pretrained) {
-      const report = await importPretrained(model.model, opts.pretrained);
-      log(`initialised ${report.loaded} weights from ${opts.pretrained} (${report.notInSource.length} decoder/head weights keep their random initialisation)`);
-      model.config.provenance.initialisation = `encoder from ${path.basename(opts.pretrained)} (ImageNet${card ? `, ${card.licence}` : ''})`;
-    }
+    model = await createInitialModel({
+      task: opts.task, arch: opts.arch, encoder: opts.encoder, inputSize: opts.inputSize ?? defaults.inputSize, alpha: opts.alpha,
+      pretrained: opts.pretrained, seed, log,
+    });
   }
   if (opts.bnMomentum !== undefined) setBatchNormMomentum(model, opts.bnMomentum);
+  if (!resume && opts.colourConstancy) model.config.preprocessing.colourConstancy = opts.colourConstancy;
   const p = model.config.preprocessing;
   const classes = model.config.classes ?? [...HAM_CLASSES];
   let train = parts.train;
   let val = parts.val;
+  const input: ClassifierInput = opts.input ?? (opts.roiFrom ? 'roi' : 'image');
+  const roiMargin = opts.roiMargin ?? 0.1;
   if (opts.task === 'cls' && opts.roiFrom) {
+    if (input !== 'roi') throw new Error(`--roi-from cuts mask x image ROIs; it cannot train a '${input}' classifier (crops come from the dataset's masks)`);
     const cacheRoot = opts.roiCacheDir ?? path.join(opts.out, 'roi-cache');
     log(`cutting ROIs with the segmentation model ${opts.roiFrom} (cached in ${cacheRoot})`);
     train = await roiSamples(train as ClsSample[], opts.roiFrom, cacheRoot);
     val = await roiSamples(val as ClsSample[], opts.roiFrom, cacheRoot);
     model.config.provenance.notes = `classifier trained on ROIs cut by ${opts.roiFrom}`;
+  } else if (opts.task === 'cls' && input !== 'image') {
+    const withMask = (train as ClsSample[]).filter((s) => s.maskPath).length;
+    if (withMask === 0) throw new Error(`a '${input}' classifier needs lesion masks: ${dataset.root} has none (masks/<id>_segmentation.png beside images/), or pass --roi-from <segmenter>`);
+    log(`${input} input: lesions cut by the dataset's masks (${withMask} of ${train.length} training images have one; the rest are used whole)`);
   }
-  if (opts.task === 'cls') model.config.trainedOn = opts.roiFrom ? 'roi' : 'image';
+  if (opts.task === 'cls') {
+    model.config.trainedOn = input;
+    if (input !== 'image') model.config.roiMargin = roiMargin;
+  }
   const batch = opts.batch ?? defaults.batch;
+  const sampling = opts.sampling ?? 'natural';
+  const balanceKey = (s: SegSample | ClsSample) => ('label' in s ? s.label : (s.source ?? ''));
   const common = {
     batchSize: batch, inputSize: p.inputSize, resizeMode: p.resizeMode, seed,
     normalize: (img: Parameters<typeof normalizeToInput>[0]) => normalizeToInput(img, p), cacheDir: opts.cacheDir,
+    prepare: p.colourConstancy ? (img: Parameters<typeof applyColourConstancy>[0]) => applyColourConstancy(img, p) : undefined,
   };
   const streamOf = (samples: readonly (SegSample | ClsSample)[], training: boolean) => createBatchStream({
     ...common, shuffle: training, augment: training ? AUGMENT_PRESETS[opts.augment ?? 'paper'] : null,
-    ...(opts.task === 'seg' ? { task: 'seg', samples: samples as SegSample[] } : { task: 'cls', samples: samples as ClsSample[], classes }),
+    ...(training && (opts.epochSize !== undefined || sampling !== 'natural')
+      ? { epochSize: opts.epochSize ?? samples.length, sampleWeights: samplingWeights(samples.map(balanceKey), sampling) }
+      : {}),
+    ...(opts.task === 'seg' ? { task: 'seg', samples: samples as SegSample[] } : { task: 'cls', samples: samples as ClsSample[], classes, view: { input: opts.roiFrom ? 'image' : input, margin: roiMargin } }),
   } as BatchStreamOptions);
+  const classWeights = opts.task === 'cls' && opts.classWeights === 'balanced' ? balancedClassWeights(train as ClsSample[], classes) : undefined;
+  if (opts.task === 'cls' && opts.outputPrior === 'uniform' && !resume) {
+    const prior = trainingClassPrior((train as ClsSample[]).map((s) => s.label), classes, sampling, classWeights);
+    model.config.calibration = { temperature: 1, logPriorShift: uniformPriorShift(prior) };
+  }
 
   model.config.provenance.trainingData = `${dataset.root} (${dataset.format}), split ${split.method} seed ${split.seed}: ${train.length} train / ${val.length} val`;
   // The checkpoints hold the result; free the weights so a caller running many rows stays flat.
+  const trainStream = streamOf(train, true);
+  const epochs = opts.epochs ?? defaults.epochs;
+  const learningRate = opts.lr ?? defaults.lr;
   const { history } = await fit({
-    model, task: opts.task, train: streamOf(train, true), val: streamOf(val, false), out: opts.out,
-    epochs: opts.epochs ?? defaults.epochs, batchSize: batch, learningRate: opts.lr ?? defaults.lr, patience: opts.patience ?? 5,
+    model, task: opts.task, train: trainStream, val: streamOf(val, false), out: opts.out,
+    epochs, batchSize: batch, learningRate, patience: opts.patience ?? 5,
     reduceOnPlateau: opts.reduceOnPlateau ? { factor: 0.5, patience: 2, minLearningRate: 1e-6 } : undefined,
+    schedule: opts.schedule === 'cosine' ? {
+      kind: 'cosine', warmupSteps: Math.round((opts.warmupEpochs ?? 1) * trainStream.stepsPerEpoch),
+      totalSteps: epochs * trainStream.stepsPerEpoch, minLearningRate: learningRate / 100,
+    } : undefined,
+    monitor: opts.monitor, labelSmoothing: opts.labelSmoothing, weightDecay: opts.weightDecay,
     seed, threads: opts.threads, checkpointEvery: opts.checkpointEvery,
-    classWeights: opts.task === 'cls' && opts.classWeights === 'balanced' ? balancedClassWeights(train as ClsSample[], classes) : undefined,
+    classWeights,
     resume: resume ? { optimizer: resume.optimizer, state: resume.state } : undefined,
     runOptions: Object.fromEntries(Object.entries(opts).filter(([, v]) => typeof v !== 'function')),
     onStep: opts.onStep, onEpoch: opts.onEpoch, onCheckpoint: opts.onCheckpoint,

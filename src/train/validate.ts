@@ -23,6 +23,24 @@ function binaryMask(values: Float32Array, offset: number, size: number, threshol
   return data;
 }
 
+/**
+ * Cross-entropy averaged per class, then over the classes present: the loss of a population where
+ * every class is equally common. Smoother than balanced accuracy for choosing a checkpoint (it
+ * moves with every probability, not only with arg-max flips) and as fair to the small classes.
+ */
+export function balancedLogLoss(predictions: readonly ClsPrediction[], classes: readonly string[]): number {
+  const sums = new Map<string, { loss: number; n: number }>();
+  for (const p of predictions) {
+    const k = classes.indexOf(p.trueLabel);
+    const entry = sums.get(p.trueLabel) ?? { loss: 0, n: 0 };
+    entry.loss -= Math.log(Math.max(p.probabilities[k]!, 1e-7));
+    entry.n++;
+    sums.set(p.trueLabel, entry);
+  }
+  const perClass = [...sums.values()].map((e) => e.loss / e.n);
+  return perClass.reduce((a, b) => a + b, 0) / perClass.length;
+}
+
 export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss, classes: readonly string[] = HAM_CLASSES): Promise<ValidationResult> {
   let lossSum = 0;
   let count = 0;
@@ -52,5 +70,5 @@ export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: P
     return { loss: lossSum / count, metrics: { dice: s.dice, iou: s.iou, miou: s.miou, thresholdedJaccard: s.thresholdedJaccard } };
   }
   const c = evaluateClassification([...classes], predictions);
-  return { loss: lossSum / count, metrics: { accuracy: c.accuracy, balancedAccuracy: c.balancedAccuracy } };
+  return { loss: lossSum / count, metrics: { accuracy: c.accuracy, balancedAccuracy: c.balancedAccuracy, balancedLoss: balancedLogLoss(predictions, classes) } };
 }

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tf } from '../../src/models/tf.js';
 import { compileTrainer } from '../../src/engine/index.js';
-import type { LossName } from '../../src/engine/losses.js';
+import { categoricalCrossentropy, type LossName } from '../../src/engine/losses.js';
+import { AdamOptimizer } from '../../src/engine/adam.js';
 import { assertClose, makeBatches, trainRun, tinyEfficientNet, tinyMobileNetV2, tinyResNet, tinyUnet } from './helpers.js';
 
 const TOLERANCE = 1e-4;
@@ -135,5 +136,41 @@ describe('compileTrainer behaviour', () => {
     } finally {
       trainer.dispose();
     }
+  });
+});
+
+describe('AdamW weight decay and label smoothing', () => {
+  it('compiled steps match eager with both on', async () => {
+    const model = tinyMobileNetV2();
+    const initial = model.getWeights().map((w) => w.clone());
+    const batches = makeBatches(model, 3, 3, 13);
+    const options = { loss: 'categoricalCrossentropy' as const, labelSmoothing: 0.1, optimizer: { type: 'adam' as const, learningRate: 0.01, weightDecay: 0.05 } };
+    const eager = await trainRun(model, initial, batches, { ...options, engine: 'eager' });
+    const onnx = await trainRun(model, initial, batches, { ...options, engine: 'onnx' });
+    assert.equal(onnx.engine, 'onnx');
+    assertClose(onnx.losses, eager.losses, TOLERANCE, 'losses');
+    onnx.weights.forEach((w, i) => assertClose(w, eager.weights[i]!, TOLERANCE, `weight ${model.weights[i]!.name}`));
+    tf.dispose(initial);
+  });
+
+  it('decay shrinks the decayed parameters by lr x decay per step, and only those', () => {
+    const kernel = tf.variable(tf.tensor1d([1, -2]));
+    const bias = tf.variable(tf.tensor1d([3]));
+    const adam = new AdamOptimizer([kernel, bias], { learningRate: 0.1, weightDecay: 0.5, decayed: [true, false] });
+    adam.apply([tf.zeros([2]), tf.zeros([1])]);
+    assertClose(Array.from(kernel.dataSync()), [1 - 0.05, -2 * (1 - 0.05)], 1e-6, 'kernel');
+    assertClose(Array.from(bias.dataSync()), [3], 1e-6, 'bias');
+    adam.dispose();
+    tf.dispose([kernel, bias]);
+  });
+
+  it('label smoothing is Keras\'s: targets y(1 - s) + s / classes', () => {
+    const y = tf.tensor2d([[0, 1, 0]]);
+    const p = tf.tensor2d([[0.2, 0.5, 0.3]]);
+    const smoothed = categoricalCrossentropy(y, p, undefined, 0.3).dataSync()[0]!;
+    const target = [0.1, 0.8, 0.1];
+    const expected = -target.reduce((s, t, i) => s + t * Math.log([0.2, 0.5, 0.3][i]!), 0);
+    assert.ok(Math.abs(smoothed - expected) < 1e-6, `${smoothed} vs ${expected}`);
+    tf.dispose([y, p]);
   });
 });

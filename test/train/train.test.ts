@@ -51,3 +51,23 @@ test('a small classifier learns synthetic lesion classes from scratch', async ()
   console.log(`cls: best val accuracy ${best.toFixed(3)} after ${history.length} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s (${history[0]!.engine})`);
   assert.ok(best >= 0.9, `best validation accuracy ${best}`);
 });
+
+test('the recipe options reach the model: crop input from the dataset masks, colour constancy, uniform output prior, RSS logged', async () => {
+  const out = path.join(root, 'cls-recipe');
+  const { history } = await trainRun({
+    task: 'cls', data, out, encoder: 'mobilenetv2', alpha: 0.35, inputSize: 32, epochs: 2, batch: 8, patience: 0, seed: 1,
+    input: 'crop', roiMargin: 0.25, colourConstancy: 'shades-of-gray', outputPrior: 'uniform', sampling: 'sqrt', epochSize: 24,
+    schedule: 'cosine', warmupEpochs: 0.5, weightDecay: 0.01, labelSmoothing: 0.1, augment: 'lesion', monitor: 'balancedLoss',
+  });
+  assert.equal(history.length, 2);
+  assert.ok(history.every((h) => h.rssMB > 0 && Number.isFinite(h.metrics.balancedLoss!)));
+  assert.ok(history[1]!.learningRate < history[0]!.learningRate, 'cosine decay');
+  const config = JSON.parse(await readFile(path.join(out, 'best', 'dermkit.json'), 'utf8'));
+  assert.equal(config.trainedOn, 'crop');
+  assert.equal(config.roiMargin, 0.25);
+  assert.equal(config.preprocessing.colourConstancy, 'shades-of-gray');
+  assert.equal(config.calibration.temperature, 1);
+  assert.equal(config.calibration.logPriorShift.length, 7);
+  const state = JSON.parse(await readFile(path.join(out, 'last', 'training.json'), 'utf8'));
+  assert.equal(state.globalStep, 2 * 3);
+});
