@@ -1,19 +1,23 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { openDataset } from '../data/open.js';
+import { openDatasets } from '../data/open.js';
 import { applySplit, readSplit } from '../data/split.js';
 import type { ClsSample, SegSample } from '../data/types.js';
-import { evaluateClassifier, evaluateSegmenter } from '../eval/dataset-eval.js';
+import { classifierNeedsLesion, evaluateClassifier, evaluateSegmenter } from '../eval/dataset-eval.js';
 import { writeClsReport, writeSegReport } from '../eval/report.js';
-import { clsConfidenceIntervals, clsSummaryJson, segConfidenceIntervals, segSummaryJson } from '../eval/summary.js';
+import { clsConfidenceIntervals, clsSummaryJson, segConfidenceIntervals, segSummaryByPart, segSummaryJson } from '../eval/summary.js';
 import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
+import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR } from '../pipeline/defaults.js';
+import { BEST_DIR } from '../train/fit.js';
 import { progressLine } from './util.js';
 
 interface EvalFlags {
   model?: string;
   seg?: string;
   cls?: string;
-  data: string;
+  data: string[];
   split?: string;
   part: 'train' | 'val' | 'test';
   json?: boolean;
@@ -27,15 +31,21 @@ async function samplesOf<S extends SegSample | ClsSample>(all: readonly S[], f: 
   return applySplit(await readSplit(f.split), all, f.split)[f.part];
 }
 
+/** A model directory, or a training run's folder (its best/ checkpoint). */
+async function modelDir(dir: string): Promise<string> {
+  const best = path.join(dir, BEST_DIR);
+  return (await access(path.join(best, 'dermkit.json')).then(() => true, () => false)) ? best : dir;
+}
+
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('score models on a dataset at full resolution: seg (Dice, IoU, mIoU, thresholded Jaccard), cls, or cascade (ROI from --seg, then --cls)')
+    .description('score models on a dataset at full resolution: seg (Dice, IoU, mIoU, thresholded Jaccard), cls (as analyze runs it), or cascade (the ROI from --seg, then --cls)')
     .argument('<what>', 'seg, cls or cascade')
-    .requiredOption('--data <dir>', 'dataset folder')
-    .option('--model <dir>', 'the model to score (seg or cls)')
-    .option('--seg <dir>', 'cascade: segmentation model')
-    .option('--cls <dir>', 'cascade: classification model')
+    .requiredOption('--data <dir...>', 'dataset folder; several are scored as one')
+    .option('--model <dir>', 'the model to score, or a training run folder (its best/); default: the bundled one')
+    .option('--seg <dir>', 'segmentation model that cuts the lesion for a classifier that needs it (default: the bundled one)')
+    .option('--cls <dir>', 'cascade: classification model (default: the bundled one)')
     .option('--split <file>', 'score only one part of this split file')
     .option('--part <name>', 'train, val or test', 'val')
     .option('--json', 'print the metrics as one JSON object')
@@ -45,33 +55,35 @@ export function registerEval(program: Command): void {
     .action(async (what: string, f: EvalFlags) => {
       if (!['seg', 'cls', 'cascade'].includes(what)) throw new Error(`eval: expected seg, cls or cascade, got "${what}"`);
       if (what === 'seg') {
-        if (!f.model) throw new Error('eval seg needs --model');
-        const dataset = await openDataset(f.data, 'seg');
+        const dir = await modelDir(f.model ?? DEFAULT_SEGMENTER_DIR);
+        const dataset = await openDatasets(f.data, 'seg');
         const samples = await samplesOf(dataset.samples, f);
         const progress = progressLine(samples.length, !f.json);
-        const segmenter = await loadPredictor(f.model, f.engine);
+        const segmenter = await loadPredictor(dir, f.engine);
         const { result, worst } = await evaluateSegmenter(samples, segmenter, { tta: f.tta, onProgress: (d) => progress.update(d) });
         progress.clear();
         segmenter.dispose();
         const summary = segSummaryJson(result, segConfidenceIntervals(result));
-        if (f.report) await writeSegReport(f.report, result, worst, { title: `Segmentation: ${f.model} on ${f.data}` });
+        const sourceOf = new Map(samples.map((s) => [s.id, s.source ?? path.basename(dataset.root)]));
+        if (new Set(sourceOf.values()).size > 1) summary.byPart = segSummaryByPart(result, (id) => sourceOf.get(id)!);
+        if (f.report) await writeSegReport(f.report, result, worst, { title: `Segmentation: ${dir} on ${f.data.join(' + ')}` });
         console.log(f.json ? JSON.stringify(summary) : formatSummary(summary));
         return;
       }
-      const clsDir = what === 'cascade' ? f.cls : f.model;
-      if (!clsDir) throw new Error(what === 'cascade' ? 'eval cascade needs --seg and --cls' : 'eval cls needs --model');
-      if (what === 'cascade' && !f.seg) throw new Error('eval cascade needs --seg and --cls');
-      const dataset = await openDataset(f.data, 'cls');
+      const clsDir = await modelDir((what === 'cascade' ? f.cls : f.model) ?? DEFAULT_CLASSIFIER_DIR);
+      const dataset = await openDatasets(f.data, 'cls');
       const samples = await samplesOf(dataset.samples, f);
       const progress = progressLine(samples.length, !f.json);
       const classifier = await loadPredictor(clsDir, f.engine);
-      const roiFrom = what === 'cascade' ? await loadPredictor(f.seg!, f.engine) : undefined;
-      const { result, worst } = await evaluateClassifier(samples, classifier, { roiFrom, tta: f.tta, onProgress: (d) => progress.update(d) });
+      // The cascade arm forces the paper's ROI; `cls` scores the classifier as analyze runs it.
+      const roi = what === 'cascade' ? true : undefined;
+      const segmenter = classifierNeedsLesion(classifier, roi) ? await loadPredictor(await modelDir(f.seg ?? DEFAULT_SEGMENTER_DIR), f.engine) : undefined;
+      const { result, worst } = await evaluateClassifier(samples, classifier, { segmenter, roi, tta: f.tta, onProgress: (d) => progress.update(d) });
       progress.clear();
       classifier.dispose();
-      roiFrom?.dispose();
+      segmenter?.dispose();
       const summary = clsSummaryJson(result, clsConfidenceIntervals(result));
-      if (f.report) await writeClsReport(f.report, result, worst, { title: `Classification (${what}): ${clsDir} on ${f.data}` });
+      if (f.report) await writeClsReport(f.report, result, worst, { title: `Classification (${what}): ${clsDir} on ${f.data.join(' + ')}` });
       console.log(f.json ? JSON.stringify(summary) : formatSummary(summary));
     });
 }
@@ -80,5 +92,8 @@ function formatSummary(summary: object): string {
   const lines = Object.entries(summary)
     .filter(([, v]) => typeof v === 'number')
     .map(([k, v]) => `${k.padEnd(20)} ${Number.isInteger(v) ? v : (v as number).toFixed(4)}`);
-  return `${lines.join('\n')}\n${RESEARCH_NOTICE}`;
+  const parts = 'byPart' in summary && summary.byPart ? Object.entries(summary.byPart as Record<string, Record<string, number>>).map(
+    ([part, m]) => `${part}: n ${m.n}, dice ${m.dice!.toFixed(4)}, iou ${m.iou!.toFixed(4)}, thresholdedJaccard ${m.thresholdedJaccard!.toFixed(4)}`,
+  ) : [];
+  return `${[...lines, ...parts].join('\n')}\n${RESEARCH_NOTICE}`;
 }

@@ -1,7 +1,18 @@
 import type { Command } from 'commander';
 import { catalog, type CatalogKind } from '../models/catalog.js';
 import { createClassifier, createSegmenter, parseSegmenterName } from '../models/registry.js';
-import { saveModel } from '../models/io.js';
+import { loadModel, readModelConfig, saveModel, writeModelConfig } from '../models/io.js';
+import { createMultiViewClassifier } from '../models/multi-view.js';
+import { storeAsFloat16 } from '../models/float16.js';
+import { prepareInput } from '../models/preprocess.js';
+import { decodeImage } from '../image/decode.js';
+import { createRng } from '../data/random.js';
+import { DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from '../pipeline/defaults.js';
+import { openDatasets } from '../data/open.js';
+import { applySplit, readSplit } from '../data/split.js';
+import { fitClassifierCalibration } from '../eval/calibrate-model.js';
+import { classifierNeedsLesion } from '../eval/dataset-eval.js';
+import { loadPredictor } from '../pipeline/predictor.js';
 import { HAM_CLASSES } from '../models/config.js';
 import { writeModelCard } from '../models/card.js';
 import { readFile } from 'node:fs/promises';
@@ -78,5 +89,59 @@ export function registerModels(program: Command): void {
       const notes = f.notes ? await readFile(f.notes, 'utf8') : undefined;
       const file = await writeModelCard({ dir, evaluation, evaluationData: f.evalData, notes, command: f.command });
       console.log(`wrote ${file}`);
+    });
+
+  models
+    .command('fuse')
+    .description('join trained classifiers that look at different views (e.g. whole image and lesion crop) into one multi-view classifier (late fusion: geometric mean of their probabilities)')
+    .requiredOption('--member <dir...>', 'classifier directories, in view order (two or more)')
+    .requiredOption('--out <dir>', 'model directory to write')
+    .option('--name <name>', 'model name')
+    .action(async (f: { member: string[]; out: string; name?: string }) => {
+      const members = await Promise.all(f.member.map((dir) => loadModel(dir)));
+      const fused = createMultiViewClassifier(members, f.name);
+      await saveModel(f.out, fused);
+      console.log(`wrote ${fused.config.name} (views ${fused.config.views!.join(' + ')}, ${fused.model.countParams().toLocaleString('en-US')} parameters) to ${f.out}`);
+      for (const m of [...members, fused]) m.model.dispose();
+    });
+
+  models
+    .command('calibrate')
+    .description('fit the classifier\'s temperature on held-out data (as analyze runs it) and store it in its dermkit.json; prints ECE before and after')
+    .argument('<dir>', 'classifier directory')
+    .requiredOption('--data <dir...>', 'dataset folder(s)')
+    .requiredOption('--split <file>', 'split file; the temperature is fitted on --part')
+    .option('--part <name>', 'train, val or test', 'val')
+    .option('--seg <dir>', 'segmentation model for classifiers that need the lesion (default: the bundled one)')
+    .action(async (dir: string, f: { data: string[]; split: string; part: 'train' | 'val' | 'test'; seg?: string }) => {
+      const dataset = await openDatasets(f.data, 'cls');
+      const samples = applySplit(await readSplit(f.split), dataset.samples, f.split)[f.part];
+      const classifier = await loadPredictor(dir);
+      const segmenter = classifierNeedsLesion(classifier) ? await loadPredictor(f.seg ?? DEFAULT_SEGMENTER_DIR) : undefined;
+      try {
+        const fit = await fitClassifierCalibration(samples, classifier, { segmenter, fittedOn: `${f.split} ${f.part}` });
+        await writeModelConfig(dir, { ...classifier.config, calibration: fit.calibration });
+        console.log(JSON.stringify({ temperature: fit.calibration.temperature, weighting: fit.weighting, ece: fit.ece, n: fit.n }));
+      } finally {
+        classifier.dispose();
+        segmenter?.dispose();
+      }
+    });
+
+  models
+    .command('fp16')
+    .description('store a model\'s weights as float16 (half the size) if its outputs stay within --tolerance of float32 on the bundled sample and random inputs')
+    .argument('<dir>', 'model directory (rewritten in place)')
+    .option('--tolerance <x>', 'largest output difference allowed', floatOption, 1e-3)
+    .action(async (dir: string, f: { tolerance: number }) => {
+      const config = await readModelConfig(dir);
+      const size = config.preprocessing.inputSize;
+      const channels = 3 * (config.views?.length ?? 1);
+      const sample = (await prepareInput(await decodeImage(SAMPLE_IMAGE), config.preprocessing)).data;
+      const stacked = new Float32Array(size * size * channels).map((_, i) => sample[Math.floor(i / channels) * 3 + (i % 3)]!);
+      const rng = createRng(1);
+      const noise = Float32Array.from({ length: 2 * size * size * channels }, () => rng.uniform(-1, 1));
+      const { maxDifference, bytes } = await storeAsFloat16(dir, [stacked, noise], f.tolerance);
+      console.log(`${dir}: float16 weights (${(bytes / 1e6).toFixed(1)} MB), largest output difference ${maxDifference.toExponential(2)}`);
     });
 }

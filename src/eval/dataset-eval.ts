@@ -1,14 +1,15 @@
 /**
  * `dermkit eval`: run models over a dataset at full resolution and score them. Segmentation
  * masks are predicted and scored at each image's original size (as the ISIC challenge does);
- * classification runs on the whole image, or on the ROI a segmentation model cuts (the cascade).
+ * classification sees what `analyze` would give it: the classifier's own views (whole image, ROI,
+ * lesion crop) cut with the segmentation model's masks, or the ROI / whole image when forced.
  * Images stream one at a time; only per-image scores and the K worst cases are kept.
  */
 import type { ClsSample, SegSample } from '../data/types.js';
 import { decodeImage, decodeMask } from '../image/decode.js';
-import { extractRoi } from '../image/roi.js';
-import { classify, segment } from '../pipeline/analyze.js';
-import type { Predictor } from '../pipeline/predictor.js';
+import { classify, segment, viewsFor } from '../pipeline/analyze.js';
+import { viewImage } from '../pipeline/classify.js';
+import type { ModelRunner, Predictor } from '../pipeline/predictor.js';
 import { scoreMasks, summariseSegScores, type SegEvalResult, type SegImageScore } from './seg-metrics.js';
 import { evaluateClassification, type ClsEvalResult, type ClsPrediction } from './cls-metrics.js';
 import { WorstClsCases, WorstSegCases } from './worst-cases.js';
@@ -33,18 +34,33 @@ export async function evaluateSegmenter(samples: readonly SegSample[], segmenter
   return { result: summariseSegScores(scores), worst };
 }
 
-export async function evaluateClassifier(
-  samples: readonly ClsSample[],
-  classifier: Predictor,
-  opts: { roiFrom?: Predictor; tta?: boolean; onProgress?: Progress } = {},
-): Promise<{ result: ClsEvalResult; worst: WorstClsCases }> {
+export interface ClassifierEvalOptions {
+  /** Cuts the lesion views; needed unless the classifier sees only the whole image. */
+  segmenter?: Predictor;
+  /** Force the ROI (true) or the whole image (false) on a single-view classifier, as `analyze --roi/--no-roi`. */
+  roi?: boolean;
+  tta?: boolean;
+  onProgress?: Progress;
+}
+
+/** Whether scoring this classifier (with `roi` forced or not) needs a segmentation model. */
+export function classifierNeedsLesion(classifier: ModelRunner, roi?: boolean): boolean {
+  return viewsFor(classifier, roi).some((v) => v !== 'image');
+}
+
+export async function evaluateClassifier(samples: readonly ClsSample[], classifier: ModelRunner, opts: ClassifierEvalOptions = {}): Promise<{ result: ClsEvalResult; worst: WorstClsCases }> {
   const classes = classifier.config.classes ?? [];
   const predictions: ClsPrediction[] = [];
   const worst = new WorstClsCases(classes);
+  const inputs = viewsFor(classifier, opts.roi);
+  if (inputs.some((v) => v !== 'image') && !opts.segmenter) throw new Error(`this classifier sees ${inputs.join(' + ')}: scoring it needs a segmentation model`);
+  const margin = classifier.config.roiMargin;
   for (const [i, s] of samples.entries()) {
     const image = await decodeImage(s.imagePath);
-    const input = opts.roiFrom ? extractRoi(image, (await segment(image, opts.roiFrom, { tta: opts.tta })).mask).roi : image;
-    const p = await classify(input, classifier, { tta: opts.tta });
+    const mask = opts.segmenter && inputs.some((v) => v !== 'image') ? (await segment(image, opts.segmenter, { tta: opts.tta })).mask : null;
+    const views = inputs.map((v) => (v === 'image' ? image : viewImage(image, mask!, v, margin)));
+    const input = views.find((_, k) => inputs[k] !== 'image') ?? image;
+    const p = await classify(views, classifier, { tta: opts.tta });
     const probabilities = classes.map((c) => p[c]!);
     predictions.push({ id: s.id, group: s.groupId, trueLabel: s.label, probabilities });
     worst.add({ id: s.id, image: input, trueLabel: s.label, probabilities });

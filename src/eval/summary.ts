@@ -4,6 +4,7 @@
  */
 import { bootstrapCis, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.js';
 import type { ClsEvalResult } from './cls-metrics.js';
+import { expectedCalibrationError } from './calibration.js';
 import { ClsResampler } from './cls-resampling.js';
 import { summariseSegScores, type ConfusionCounts, type SegEvalResult } from './seg-metrics.js';
 
@@ -82,6 +83,8 @@ export interface SegSummaryJson {
     specificity: number | null;
   };
   ci?: SegConfidenceIntervals;
+  /** The same metrics per part of the data, when it has several (see segSummaryByPart). */
+  byPart?: Record<string, SegPartSummary>;
 }
 
 export function segSummaryJson(result: SegEvalResult, ci?: SegConfidenceIntervals): SegSummaryJson {
@@ -123,6 +126,9 @@ export interface ClsSummaryJson {
   perClass: ClsEvalResult['perClass'];
   auc: ClsEvalResult['auc'];
   notes: string[];
+  /** Expected calibration error of the top class over the data as it is, and with every class weighted equally. */
+  ece: number;
+  balancedEce: number;
   ci?: ClsConfidenceIntervals;
 }
 
@@ -139,6 +145,31 @@ export function clsSummaryJson(result: ClsEvalResult, ci?: ClsConfidenceInterval
     perClass: structuredClone(result.perClass),
     auc: structuredClone(result.auc),
     notes: [...result.notes],
+    ece: expectedCalibrationError(result.classes, result.predictions, 'natural'),
+    balancedEce: expectedCalibrationError(result.classes, result.predictions, 'balanced'),
     ...(ci ? { ci } : {}),
   };
+}
+
+export interface SegPartSummary {
+  n: number;
+  dice: number;
+  iou: number;
+  miou: number;
+  thresholdedJaccard: number;
+  ci: SegConfidenceIntervals;
+}
+
+/** The headline metrics with intervals for each part of the data (e.g. ISIC 2017 and HAM10000), by the part each image id belongs to. */
+export function segSummaryByPart(result: SegEvalResult, partOf: (id: string) => string, options: CiOptions = {}): Record<string, SegPartSummary> {
+  const parts = new Map<string, SegEvalResult['perImage'][number][]>();
+  for (const score of result.perImage) {
+    const part = partOf(score.id);
+    if (!parts.has(part)) parts.set(part, []);
+    parts.get(part)!.push(score);
+  }
+  return Object.fromEntries([...parts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([part, scores]) => {
+    const r = summariseSegScores(scores);
+    return [part, { n: r.n, dice: r.dice, iou: r.iou, miou: r.miou, thresholdedJaccard: r.thresholdedJaccard, ci: segConfidenceIntervals(r, options) }];
+  }));
 }

@@ -84,7 +84,7 @@ function roiRow(
       let metrics: ClsSummaryJson;
       try {
         log(`${name}: scoring ${val.length} val ${input === 'roi' ? 'ROIs' : 'images'}`);
-        const { result } = await evaluateClassifier(val, classifier, { roiFrom });
+        const { result } = await evaluateClassifier(val, classifier, { segmenter: roiFrom });
         metrics = clsSummaryJson(result, clsConfidenceIntervals(result));
       } finally {
         classifier.dispose();

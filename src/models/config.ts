@@ -21,6 +21,29 @@ export interface Preprocessing {
   scale: number;
   mean: [number, number, number];
   std: [number, number, number];
+  /** Colour constancy applied to the resized image before normalisation (src/image/colour.ts); absent = none. */
+  colourConstancy?: ColourConstancy;
+}
+
+export const COLOUR_CONSTANCY = ['shades-of-gray'] as const;
+export type ColourConstancy = (typeof COLOUR_CONSTANCY)[number];
+
+/** What a classifier looks at: the whole photo, the paper's ROI (mask x image, cropped), or the lesion's box with a margin, unmasked. */
+export const CLASSIFIER_INPUTS = ['image', 'roi', 'crop'] as const;
+export type ClassifierInput = (typeof CLASSIFIER_INPUTS)[number];
+
+/**
+ * Turning a classifier's softmax into calibrated probabilities: p ∝ exp((log p_model + logPriorShift) / temperature).
+ * `logPriorShift` undoes the class mix the model was trained on (log of uniform over the sampling
+ * prior), so that the probabilities are those of a population where the classes are equally
+ * common; `temperature` is fitted on validation data.
+ */
+export interface Calibration {
+  temperature: number;
+  logPriorShift?: number[];
+  /** How the temperature was fitted, and the expected calibration error before and after. */
+  fittedOn?: string;
+  ece?: { before: number; after: number };
 }
 
 export type ModelKind = 'segmenter' | 'classifier';
@@ -48,7 +71,17 @@ export interface ModelConfig {
    * Classifier: what it was trained on, the lesion ROI (the paper's cascade) or the whole image.
    * The cascade feeds it the same unless told otherwise.
    */
-  trainedOn?: 'roi' | 'image';
+  trainedOn?: ClassifierInput;
+  /**
+   * Multi-view classifier: the views it takes side by side, one input of 3 x views channels
+   * (e.g. ['image', 'crop'], src/models/multi-view.ts); `trainedOn` is then absent.
+   */
+  views?: ClassifierInput[];
+  /** Classifier: margin around the lesion box for 'roi' and 'crop' inputs, as a fraction of the box's size. */
+  roiMargin?: number;
+  /** Classifier: calibration of its probabilities (absent = the softmax as it is). */
+  calibration?: Calibration;
+
   /** Segmenter: probability above which a pixel is lesion. */
   maskThreshold?: number;
   /** Extra constructor options needed to rebuild the exact architecture. */

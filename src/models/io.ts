@@ -15,6 +15,8 @@ import './decoders/resize-layer.js';
 export const CONFIG_FILE = 'dermkit.json';
 export const TOPOLOGY_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
+/** The ONNX file `dermkit export --onnx` writes beside the TF.js model. */
+export const ONNX_FILE = 'model.onnx';
 
 export class ModelLoadError extends Error {
   constructor(readonly dir: string, problem: string) {
@@ -71,6 +73,14 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<Record<stri
 export async function saveModel(dir: string, { model, config }: DermkitModel, extraFiles: Record<string, string | Uint8Array> = {}): Promise<void> {
   const files = await modelArtifacts(model);
   await writeDirAtomic(dir, { ...files, [CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n`, ...extraFiles });
+}
+
+/** Replace a model directory's dermkit.json (write a temp file, then rename), e.g. after calibration. */
+export async function writeModelConfig(dir: string, config: ModelConfig): Promise<void> {
+  const file = path.join(dir, CONFIG_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`);
+  await rename(tmp, file);
 }
 
 export async function readModelConfig(dir: string): Promise<ModelConfig> {

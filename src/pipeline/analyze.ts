@@ -5,30 +5,30 @@
  */
 import type { BBox, GrayImage, ProbabilityMap, RgbImage } from '../image/types.js';
 import { decodeImage } from '../image/decode.js';
-import { probabilityFromSquare, type RgbResizer } from '../image/resize.js';
+import { probabilityFromSquare } from '../image/resize.js';
 import { areaFraction, boundingBox, cleanMask } from '../image/mask.js';
-import { extractRoi } from '../image/roi.js';
+import type { ClassifierInput } from '../models/config.js';
 import { prepareInput } from '../models/preprocess.js';
+import { classifierViews, classify, viewImage } from './classify.js';
 import type { ModelRunner } from './predictor.js';
+import type { StageOptions } from './stage.js';
 import { averageOverViews } from './tta.js';
 
-export const RESEARCH_NOTICE = 'Research use only: not a medical device and not a diagnosis.';
+export type { StageOptions } from './stage.js';
+export { classify } from './classify.js';
 
-/** How each stage runs: test-time augmentation, and the resizer (sharp unless given; the browser brings its own). */
-export interface StageOptions {
-  tta?: boolean;
-  resize?: RgbResizer;
-}
+export const RESEARCH_NOTICE = 'Research use only: not a medical device and not a diagnosis.';
 
 export interface AnalyzeOptions extends StageOptions {
   segmenter: ModelRunner;
   classifier: ModelRunner;
   /**
-   * Classify the lesion ROI (true) or the whole image (false, the paper's "without ROI" arm).
-   * Default: what the classifier was trained on (its config's `trainedOn`), else the ROI.
+   * Classify the lesion ROI (true) or the whole image (false, the paper's "without ROI" arm),
+   * whatever a single-view classifier was trained on. Default: its views (config `trainedOn` or
+   * `views`), else the ROI.
    */
   roi?: boolean;
-  /** ROI margin around the lesion's bounding box, as a fraction of its size. */
+  /** ROI margin around the lesion's bounding box, as a fraction of its size (default: the classifier's `roiMargin`). */
   roiMargin?: number;
   /** Name used in error messages when `image` is a buffer. */
   name?: string;
@@ -40,10 +40,10 @@ export interface AnalysisResult {
   height: number;
   /** Binary lesion mask (0/255) at the input's original resolution. */
   mask: GrayImage;
-  /** The image region the classifier saw. */
+  /** The image region the classifier saw (the lesion view of a multi-view classifier). */
   roi: RgbImage;
-  /** Whether the classifier saw the lesion ROI or the whole image. */
-  classifiedOn: 'roi' | 'image';
+  /** What the classifier saw: 'roi', 'image', 'crop', or views joined by '+' (e.g. 'image+crop'). */
+  classifiedOn: string;
   probabilities: Record<string, number>;
   top: { label: string; probability: number };
   lesionAreaFraction: number;
@@ -93,14 +93,12 @@ export async function segment(img: RgbImage, segmenter: ModelRunner, opts: Stage
   return { probability, mask: cleanMask(probability, segmenter.config.maskThreshold ?? 0.5) };
 }
 
-export async function classify(img: RgbImage, classifier: ModelRunner, opts: StageOptions = {}): Promise<Record<string, number>> {
-  const p = classifier.config.preprocessing;
-  const { data } = await prepareInput(img, p, opts.resize);
-  const run = (x: Float32Array) => classifier.predict(x, 1);
-  const out = opts.tta ? await averageOverViews(data, p.inputSize, run, false) : await run(data);
-  const classes = classifier.config.classes ?? [];
-  if (out.length !== classes.length) throw new Error(`classifier output has ${out.length} values for ${classes.length} classes`);
-  return Object.fromEntries(classes.map((c, i) => [c, out[i]!]));
+/** The views to classify: the classifier's own, or the ROI / whole image when `roi` forces one on a single-view classifier. */
+export function viewsFor(classifier: ModelRunner, roi: boolean | undefined): ClassifierInput[] {
+  const views = classifierViews(classifier.config);
+  if (roi === undefined) return views;
+  if (views.length > 1) throw new Error(`this classifier takes ${views.join(' + ')} together; it cannot classify ${roi ? 'the ROI' : 'the whole image'} alone`);
+  return [roi ? 'roi' : 'image'];
 }
 
 /** The text drawn on overlays: top class, its probability, and the research-use notice. */
@@ -124,17 +122,19 @@ export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOp
   const { mask } = await segment(img, opts.segmenter, opts);
   const t2 = performance.now();
   const bbox = boundingBox(mask);
-  const useRoi = opts.roi ?? opts.classifier.config.trainedOn !== 'image';
-  const roi = useRoi ? extractRoi(img, mask, { margin: opts.roiMargin }).roi : img;
+  const inputs = viewsFor(opts.classifier, opts.roi);
+  const margin = opts.roiMargin ?? opts.classifier.config.roiMargin;
+  const views = inputs.map((input) => viewImage(img, mask, input, margin));
   const t3 = performance.now();
-  const probabilities = await classify(roi, opts.classifier, opts);
+  const probabilities = await classify(views, opts.classifier, opts);
   const t4 = performance.now();
+  const lesionView = inputs.findIndex((input) => input !== 'image');
   return {
     width: img.width,
     height: img.height,
     mask,
-    roi,
-    classifiedOn: useRoi ? 'roi' : 'image',
+    roi: views[lesionView >= 0 ? lesionView : 0]!,
+    classifiedOn: inputs.join('+'),
     probabilities,
     top: topClass(probabilities),
     lesionAreaFraction: areaFraction(mask),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { tf } from '../models/tf.js';
 import type { ModelConfig } from '../models/config.js';
 import type { DermkitModel } from '../models/registry.js';
-import { loadModel, readModelConfig } from '../models/io.js';
+import { ONNX_FILE, loadModel, readModelConfig } from '../models/io.js';
 import { createOnnxPredictor, exportOnnx } from '../engine/index.js';
 
 export type EngineName = 'onnx' | 'tfjs';
@@ -16,7 +16,7 @@ export type EngineName = 'onnx' | 'tfjs';
 /** What the cascade needs of a model, whichever runtime executes it (ORT on Node or in the browser, TF.js). */
 export interface ModelRunner {
   readonly config: ModelConfig;
-  /** `input` holds `batch` images of [size, size, 3]; returns the flattened model output. */
+  /** `input` holds `batch` images of [size, size, 3] (3 per view for a multi-view classifier); returns the flattened model output. */
   predict(input: Float32Array, batch: number): Promise<Float32Array>;
 }
 
@@ -25,16 +25,16 @@ export interface Predictor extends ModelRunner {
   dispose(): void;
 }
 
-/** The ONNX file `dermkit export --onnx` writes beside the TF.js model. */
-export const ONNX_FILE = 'model.onnx';
+export { ONNX_FILE };
 
 export function tfjsPredictor({ model, config }: DermkitModel): Predictor {
   const size = config.preprocessing.inputSize;
+  const channels = model.inputs[0]!.shape[3] ?? 3;
   return {
     config,
     engine: 'tfjs',
     async predict(input, batch) {
-      const out = tf.tidy(() => model.predict(tf.tensor4d(input, [batch, size, size, 3])) as tf.Tensor);
+      const out = tf.tidy(() => model.predict(tf.tensor4d(input, [batch, size, size, channels])) as tf.Tensor);
       const data = (await out.data()) as Float32Array;
       out.dispose();
       return data;

@@ -40,16 +40,17 @@ export function fromView(data: Float32Array, size: number, channels: number, k: 
   return reorient(data, size, channels, k, 'fromView');
 }
 
-/** Average of `run` over all views of a square input; `mapBack` says whether outputs are images to re-orient. */
+/** Average of `run` over all views of a square input (`channels` per pixel); `mapBack` says whether outputs are images to re-orient. */
 export async function averageOverViews(
   input: Float32Array,
   size: number,
   run: (x: Float32Array) => Promise<Float32Array>,
   mapBack: boolean,
+  channels = 3,
 ): Promise<Float32Array> {
   let sum: Float32Array | null = null;
   for (let k = 0; k < TTA_VIEWS; k++) {
-    let out = await run(toView(input, size, 3, k));
+    let out = await run(toView(input, size, channels, k));
     if (mapBack) out = fromView(out, size, out.length / (size * size), k);
     if (!sum) sum = new Float32Array(out.length);
     for (let i = 0; i < out.length; i++) sum[i]! += out[i]!;

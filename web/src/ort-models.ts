@@ -27,7 +27,9 @@ export async function loadBrowserModel(kind: ModelKind): Promise<BrowserModel> {
   return {
     config,
     async predict(input, batch) {
-      const feeds = { [inputName]: new ort.Tensor('float32', input, [batch, size, size, 3]) };
+      // A multi-view classifier takes its views side by side: 3 channels per view.
+      const channels = input.length / (batch * size * size);
+      const feeds = { [inputName]: new ort.Tensor('float32', input, [batch, size, size, channels]) };
       // The wasm backend copies outputs out of wasm memory: the array stays valid.
       return (await session.run(feeds))[outputName]!.data as Float32Array;
     },

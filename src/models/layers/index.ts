@@ -4,3 +4,4 @@
  */
 export { Normalization, type NormalizationArgs } from './normalization.js';
 export { CustomScaleLayer, type CustomScaleLayerArgs } from './scaled-residual.js';
+export { ChannelSlice, GeometricMeanProbability, type ChannelSliceArgs } from './views.js';
