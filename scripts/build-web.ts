@@ -3,9 +3,9 @@
  * web/dist/app.js with esbuild.
  *
  * The page reuses the library's pure-TypeScript modules (normalisation, mask post-processing,
- * ROI cut-out). Some of their neighbours import Node-only packages (sharp, fs, onnxruntime-node)
- * for functions the page never calls: those imports resolve to empty modules marked free of side
- * effects, so esbuild drops them, and the build fails if the page ever reaches one. The
+ * ROI cut-out). Some of their neighbours import Node-only packages (sharp, dicom-parser, fs,
+ * onnxruntime-node) for functions the page never calls: those imports resolve to empty modules
+ * marked free of side effects, so esbuild drops them, and the build fails if the page ever reaches one. The
  * onnxruntime-web import stays external and points at the copy the server serves under /ort/.
  *
  * Usage: node --import tsx scripts/build-web.ts [outDir]
@@ -19,7 +19,7 @@ export const ENTRY = path.join(ROOT, 'web/src/main.ts');
 export const DEFAULT_OUT_DIR = path.join(ROOT, 'web/dist');
 export const ORT_MODULE_URL = '/ort/ort.wasm.min.mjs';
 
-const NODE_ONLY = /^(node:.*|sharp|onnxruntime-node|@tensorflow\/.*)$/;
+const NODE_ONLY = /^(node:.*|sharp|dicom-parser|onnxruntime-node|@tensorflow\/.*)$/;
 
 const browserOnly: Plugin = {
   name: 'dermkit-browser-only',

@@ -7,6 +7,9 @@
  * garbage from the hidden colour under transparent pixels); masks are flattened onto black so a
  * transparent background reads as "not lesion".
  *
+ * DICOM files (src/image/dicom.ts) decode to the same: the JPEG frame inside them through sharp,
+ * uncompressed pixels directly.
+ *
  * Oversized inputs are refused from the header alone, before any pixel memory is allocated, with
  * sharp's `limitInputPixels` as a second guard. Corrupt and truncated files are errors, never
  * partial images: sharp runs with `failOn: 'error'`, which aborts on truncation and decoder errors
@@ -15,10 +18,14 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeBmp, isBmp, readBmpHeader, type BmpHeader } from './bmp.js';
+import { isDicom, readDicomFrame, type DicomFrame } from './dicom.js';
 import { assertRgb, channelCount } from './check.js';
 import type { GrayImage, RgbImage } from './types.js';
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
+
+/** File extensions read as images when a folder is listed (compared lower-case). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.dcm'];
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (default `DEFAULT_MAX_PIXELS`). */
@@ -39,8 +46,8 @@ export class ImageDecodeError extends Error {
   }
 }
 
-type SupportedFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'bmp';
-const FORMAT_LABELS: Record<SupportedFormat, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', tiff: 'TIFF', bmp: 'BMP' };
+type SupportedFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'bmp' | 'dicom';
+const FORMAT_LABELS: Record<SupportedFormat, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', tiff: 'TIFF', bmp: 'BMP', dicom: 'DICOM' };
 const SUPPORTED_LIST = Object.values(FORMAT_LABELS).join(', ');
 
 interface Source {
@@ -57,6 +64,7 @@ interface Probe {
   orientedWidth: number;
   orientedHeight: number;
   bmp?: BmpHeader;
+  dicom?: DicomFrame;
 }
 
 async function readSource(input: string | Buffer, name: string | undefined): Promise<Source> {
@@ -85,6 +93,7 @@ function sniffFormat(bytes: Buffer): SupportedFormat | null {
   if (startsWith(0x52, 0x49, 0x46, 0x46) && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
   if (startsWith(0x49, 0x49, 0x2a, 0x00) || startsWith(0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
   if (isBmp(bytes)) return 'bmp';
+  if (isDicom(bytes)) return 'dicom';
   return null;
 }
 
@@ -114,6 +123,14 @@ async function probe(source: Source): Promise<Probe> {
     try {
       const bmp = readBmpHeader(source.bytes);
       return { format: 'bmp', width: bmp.width, height: bmp.height, orientedWidth: bmp.width, orientedHeight: bmp.height, bmp };
+    } catch (err) {
+      throw new ImageDecodeError(source.file, (err as Error).message, { cause: err });
+    }
+  }
+  if (sniffed === 'dicom') {
+    try {
+      const dicom = readDicomFrame(source.bytes);
+      return { format: 'dicom', width: dicom.width, height: dicom.height, orientedWidth: dicom.width, orientedHeight: dicom.height, dicom };
     } catch (err) {
       throw new ImageDecodeError(source.file, (err as Error).message, { cause: err });
     }
@@ -187,11 +204,20 @@ function decodeBmpOrThrow(source: Source, found: Probe): RgbImage {
   }
 }
 
+/** What sharp decodes: the file itself, the JPEG frame inside a DICOM file, or pixels decoded here (BMP, uncompressed DICOM). */
+function sharpInput(source: Source, found: Probe): Buffer | { raw: RgbImage } {
+  if (found.bmp) return { raw: decodeBmpOrThrow(source, found) };
+  if (found.dicom?.kind === 'jpeg') return Buffer.from(found.dicom.jpeg);
+  if (found.dicom) return { raw: found.dicom.decode() };
+  return source.bytes;
+}
+
 /** Decode a photo (path or bytes) to upright 8-bit sRGB; see the module comment for conversions. */
 export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<RgbImage> {
   const { source, found, maxPixels } = await prepare(input, opts);
   if (found.bmp) return decodeBmpOrThrow(source, found);
-  const out = await decodeRaw(source.bytes, source, found, maxPixels, (p) => p.flatten({ background: '#ffffff' }).toColourspace('srgb'));
+  if (found.dicom?.kind === 'pixels') return found.dicom.decode();
+  const out = await decodeRaw(sharpInput(source, found), source, found, maxPixels, (p) => p.flatten({ background: '#ffffff' }).toColourspace('srgb'));
   if (out.channels !== 3) throw new ImageDecodeError(source.file, `decoded to ${out.channels} channels instead of 3`);
   return { width: out.width, height: out.height, data: out.data };
 }
@@ -204,9 +230,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
 export async function decodeMask(input: string | Buffer, opts: DecodeOptions = {}): Promise<GrayImage> {
   const { source, found, maxPixels } = await prepare(input, opts);
   const toGray = (p: Sharp) => p.flatten({ background: '#000000' }).toColourspace('b-w');
-  const out = found.bmp
-    ? await decodeRaw({ raw: decodeBmpOrThrow(source, found) }, source, found, maxPixels, toGray)
-    : await decodeRaw(source.bytes, source, found, maxPixels, toGray);
+  const out = await decodeRaw(sharpInput(source, found), source, found, maxPixels, toGray);
   if (out.channels !== 1) throw new ImageDecodeError(source.file, `decoded to ${out.channels} channels instead of 1`);
   return { width: out.width, height: out.height, data: out.data };
 }

@@ -1,11 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { loadPredictor, type Predictor } from '../../src/pipeline/predictor.js';
 import { tinyModels, writeTestImages } from './fixtures.js';
+import { writeDicom } from '../image/dicom-writer.js';
 
 let models: { root: string; seg: string; cls: string };
 let dir: string;
@@ -62,4 +63,15 @@ test('by default the classifier sees what it was trained on', async () => {
 
 test('a buffer that is not an image is refused with its name', async () => {
   await assert.rejects(analyze(Buffer.from('hello'), { segmenter, classifier, name: 'upload.jpg' }), /upload\.jpg/);
+});
+
+test('a DICOM file with a JPEG-encoded photo analyses to the same result as the JPEG itself', async () => {
+  const files = await writeTestImages(dir);
+  const jpeg = await readFile(files.small);
+  const dicom = writeDicom({ transferSyntax: '1.2.840.10008.1.2.4.50', width: 600, height: 450, samples: 3, photometric: 'YBR_FULL_422', jpeg });
+  const a = await analyze(jpeg, { segmenter, classifier, name: 'lesion.jpg' });
+  const b = await analyze(dicom, { segmenter, classifier, name: 'lesion.dcm' });
+  assert.deepEqual(b.probabilities, a.probabilities);
+  assert.deepEqual(b.mask.data, a.mask.data);
+  assert.deepEqual(b.bbox, a.bbox);
 });

@@ -1,10 +1,8 @@
 /** File-system helpers shared by the dataset readers. */
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { IMAGE_EXTENSIONS } from '../../image/decode.js';
 import type { ProblemList } from '../errors.js';
-
-/** Extensions treated as images when a folder is indexed (compared lower-case). */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'];
 
 export async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
