@@ -8,6 +8,10 @@
  *
  *   node --import tsx bench/backbone-probe.ts --data ../shared/data/cls ../shared/data/ham10000 \
  *     --split runs/final/pool-split.json --weights runs/imagenet [--encoders mobilenetv2-1.0,mobilenet,resnet50] [--per-class 250] [--size 224]
+ *     [--colour-constancy shades-of-gray] [--val-cast 1.15,1,0.85]
+ *
+ * --val-cast multiplies the validation images' channels (a different camera's white balance, or
+ * light), to measure what colour constancy is for: the same lesions under another illuminant.
  */
 import path from 'node:path';
 import { openDatasets } from '../src/data/open.js';
@@ -17,7 +21,8 @@ import { createRng } from '../src/data/random.js';
 import { createOnnxPredictor, exportOnnx } from '../src/engine/index.js';
 import { evaluateClassification } from '../src/eval/cls-metrics.js';
 import { decodeImage } from '../src/image/decode.js';
-import { HAM_CLASSES } from '../src/models/config.js';
+import type { RgbImage } from '../src/image/types.js';
+import { HAM_CLASSES, type ColourConstancy } from '../src/models/config.js';
 import { prepareInput } from '../src/models/preprocess.js';
 import { tf } from '../src/models/tf.js';
 import { readWeightsCard } from '../src/models/weights/import.js';
@@ -37,25 +42,33 @@ const weightsRoot = flag('weights', 'runs/imagenet')[0]!;
 const encoders = flag('encoders', 'mobilenetv2-1.0,mobilenet,resnet50')[0]!.split(',');
 const perClass = Number(flag('per-class', '250')[0]);
 const size = Number(flag('size', '224')[0]);
+const colourConstancy = flag('colour-constancy')[0] as ColourConstancy | undefined;
+const cast = flag('val-cast')[0]?.split(',').map(Number) as [number, number, number] | undefined;
+
+function withCast(img: RgbImage, gains: readonly number[] | undefined): RgbImage {
+  if (!gains) return img;
+  return { ...img, data: Uint8Array.from(img.data, (v, i) => Math.min(255, Math.round(v * gains[i % 3]!))) };
+}
 
 const dataset = await openDatasets(data, 'cls');
 const parts = applySplit(split, dataset.samples);
 const rng = createRng(7);
 const train = HAM_CLASSES.flatMap((c) => rng.shuffle(parts.train.filter((s) => s.label === c)).slice(0, perClass));
 const val = parts.val;
-console.log(`probe: ${train.length} training images (<= ${perClass} per class), ${val.length} validation images, ${size} px`);
+console.log(`probe: ${train.length} training images (<= ${perClass} per class), ${val.length} validation images, ${size} px, colour constancy ${colourConstancy ?? 'none'}${cast ? `, validation cast ${cast.join('/')}` : ''}`);
 
-async function features(samples: readonly ClsSample[], weightsDir: string): Promise<{ x: Float32Array; dim: number; seconds: number }> {
+async function features(samples: readonly ClsSample[], weightsDir: string, gains?: readonly number[]): Promise<{ x: Float32Array; dim: number; seconds: number }> {
   const card = await readWeightsCard(weightsDir);
   if (!card) throw new Error(`${weightsDir}: not a \`dermkit weights import\` folder`);
   const m = await createInitialModel({ task: 'cls', encoder: card.encoder, inputSize: size, pretrained: weightsDir, seed: 1 });
+  if (colourConstancy) m.config.preprocessing.colourConstancy = colourConstancy;
   const pool = tf.model({ inputs: m.model.inputs, outputs: m.model.getLayer('head_pool').output as tf.SymbolicTensor });
   const predictor = await createOnnxPredictor(exportOnnx(pool), { threads: 2 });
   const dim = predictor.outputShape[0]!;
   const x = new Float32Array(samples.length * dim);
   const start = performance.now();
   for (const [i, s] of samples.entries()) {
-    const { data: input } = await prepareInput(await decodeImage(s.imagePath), m.config.preprocessing);
+    const { data: input } = await prepareInput(withCast(await decodeImage(s.imagePath), gains), m.config.preprocessing);
     x.set(await predictor.predict(input, 1), i * dim);
   }
   predictor.dispose();
@@ -92,7 +105,7 @@ function probe(trainX: Float32Array, trainY: readonly number[], valX: Float32Arr
 for (const name of encoders) {
   const dir = path.join(weightsRoot, name);
   const t = await features(train, dir);
-  const v = await features(val, dir);
+  const v = await features(val, dir, cast);
   const probabilities = probe(t.x, train.map((s) => HAM_CLASSES.indexOf(s.label)), v.x, t.dim);
   const k = HAM_CLASSES.length;
   const result = evaluateClassification([...HAM_CLASSES], val.map((s, i) => ({ id: s.id, trueLabel: s.label, probabilities: probabilities.subarray(i * k, (i + 1) * k) })));

@@ -125,8 +125,10 @@ function makeLoader(opts: BatchStreamOptions) {
   }
 
   return async function load(imagePath: string, maskPath: string | null, lesionMaskPath?: string): Promise<Resized> {
+    // A lesion view depends on the mask it was cut with as well as on the image.
+    const imageKey = { file: imagePath, variant: view && lesionMaskPath ? `${rgbVariant}:${lesionMaskPath}` : rgbVariant };
     if (cache) {
-      const image = await cache.get({ file: imagePath, variant: rgbVariant }, size * size * 3);
+      const image = await cache.get(imageKey, size * size * 3);
       const mask = maskPath ? await cache.get({ file: maskPath, variant: maskVariant }, size * size) : null;
       if (image && (mask || !maskPath)) {
         return { image: { width: size, height: size, data: image }, mask: mask && { width: size, height: size, data: mask } };
@@ -142,7 +144,7 @@ function makeLoader(opts: BatchStreamOptions) {
       mask = await maskToSquare(binarize(decoded), size, transform.content);
     }
     if (cache) {
-      await cache.put({ file: imagePath, variant: rgbVariant }, image.data);
+      await cache.put(imageKey, image.data);
       if (mask && maskPath) await cache.put({ file: maskPath, variant: maskVariant }, mask.data);
     }
     return { image, mask };
