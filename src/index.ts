@@ -5,9 +5,10 @@
  * - Inference: loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify).
  * - Data, training and evaluation: openDataset, trainRun, evaluateSegmenter / evaluateClassifier.
  * - ImageNet weights: importWeights; the paper's tables: runSegBackbones / runRoiAblation.
+ * - Scale-out on Redis (BullMQ): openQueue + submitBatch / batchStatus / writeBatchResults, startWorker.
  */
 export * from './image/index.js';
-export { HAM_CLASSES, PREPROCESSING_PRESETS, type HamClass, type ModelConfig, type Preprocessing, type ResizeMode } from './models/config.js';
+export { HAM_CLASSES, PREPROCESSING_PRESETS, type Calibration, type ClassifierInput, type HamClass, type ModelConfig, type Preprocessing, type ResizeMode } from './models/config.js';
 export { ENCODERS, ENCODER_NAMES, getEncoder } from './models/encoders/index.js';
 export type { EncoderSpec, EncoderOptions, EncoderPadding, Stride } from './models/encoders/types.js';
 export {
@@ -33,3 +34,10 @@ export { runSegBackbones, type SegBackbonesOptions } from './experiment/seg-back
 export { runRoiAblation, type RoiAblationOptions } from './experiment/roi-ablation.js';
 export { evaluateClassification, type ClsEvalResult } from './eval/cls-metrics.js';
 export { summariseSegScores, scoreMasks, type SegEvalResult } from './eval/seg-metrics.js';
+export { openQueue, type QueueClient } from './queue/client.js';
+export { submitBatch, pathSources, type SubmitOptions, type SubmitResult } from './queue/submit.js';
+export { batchStatus, type BatchStatus } from './queue/status.js';
+export { writeBatchResults, type BatchResults } from './queue/results.js';
+export { startWorker, type WorkerOptions, type RunningWorker } from './queue/worker.js';
+export { createMultiViewClassifier } from './models/multi-view.js';
+export { calibrate, classifierViews } from './pipeline/classify.js';

@@ -14,6 +14,8 @@ import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 import { registerExperiment } from './experiment.js';
 import { registerWeights } from './weights.js';
+import { registerQueue } from './queue.js';
+import { registerWorker } from './worker.js';
 
 const program = new Command();
 program
@@ -29,6 +31,8 @@ registerEval(program);
 registerServe(program);
 registerExperiment(program);
 registerWeights(program);
+registerQueue(program);
+registerWorker(program);
 
 try {
   await program.parseAsync(process.argv);

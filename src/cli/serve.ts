@@ -1,7 +1,11 @@
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR } from '../pipeline/defaults.js';
+import { DEFAULT_QUEUE } from '../queue/batch-store.js';
+import { openQueue, type QueueClient } from '../queue/client.js';
+import { redactedUrl } from '../queue/connection.js';
 import { buildServer } from '../server/app.js';
 import { readModelInfo } from '../server/models-info.js';
 import { intOption } from './util.js';
@@ -19,6 +23,9 @@ const DEFAULTS = {
   concurrency: 2,
   queueSize: 16,
   timeoutMs: 30_000,
+  batchOut: 'dermkit-batches',
+  /** Uploaded batches are held in memory until queued. */
+  maxBatchUploads: 64,
 };
 
 interface ServeFlags {
@@ -33,6 +40,9 @@ interface ServeFlags {
   concurrency: number;
   queueSize: number;
   timeoutMs: number;
+  redis?: string;
+  name: string;
+  batchOut: string;
 }
 
 function positiveInt(value: string): number {
@@ -56,13 +66,19 @@ export function registerServe(program: Command): void {
     .option('--concurrency <n>', 'analyses run at once', positiveInt, DEFAULTS.concurrency)
     .option('--queue-size <n>', 'requests that may wait for a worker before new ones get 429', intOption, DEFAULTS.queueSize)
     .option('--timeout-ms <n>', 'time limit of one analysis request, waiting included', positiveInt, DEFAULTS.timeoutMs)
-    .action(async (flags: ServeFlags) => {
+    .option('--redis <url>', 'also take batches (POST /v1/batches) for the workers of this Redis queue (see `dermkit worker`)')
+    .option('--name <queue>', 'queue name, with --redis', DEFAULT_QUEUE)
+    .option('--batch-out <dir>', 'with --redis: each batch\'s outputs go to <dir>/<batch id>, on storage the workers share', DEFAULTS.batchOut)
+    .action(async (flags: ServeFlags, command: Command) => {
       const [segmenter, classifier, segInfo, clsInfo] = await Promise.all([
         loadPredictor(flags.seg, flags.engine, flags.threads),
         loadPredictor(flags.cls, flags.engine, flags.threads),
         readModelInfo(flags.seg),
         readModelInfo(flags.cls),
       ]);
+      const client: QueueClient | undefined = flags.redis ? await openQueue(flags.redis, flags.name) : undefined;
+      // Batches name the models only when told to: by default each worker uses its bundled ones.
+      const given = (option: string) => command.getOptionValueSource(option) !== 'default';
       const app = buildServer({
         segmenter,
         classifier,
@@ -73,13 +89,22 @@ export function registerServe(program: Command): void {
         queueSize: flags.queueSize,
         requestTimeoutMs: flags.timeoutMs,
         logger: { level: 'warn' },
+        batches: client && {
+          client,
+          batchRoot: path.resolve(flags.batchOut),
+          seg: given('seg') ? flags.seg : undefined,
+          cls: given('cls') ? flags.cls : undefined,
+          maxBatchUploads: DEFAULTS.maxBatchUploads,
+        },
       });
       const address = await app.listen({ port: flags.port, host: flags.host });
       console.log(`dermkit serving ${segInfo.name} + ${clsInfo.name} (${segmenter.engine}) at ${address}`);
+      if (flags.redis) console.log(`batches go to queue "${flags.name}" at ${redactedUrl(flags.redis)}, outputs under ${path.resolve(flags.batchOut)}`);
       console.log(RESEARCH_NOTICE);
 
       const stop = async () => {
         await app.close();
+        await client?.close();
         segmenter.dispose();
         classifier.dispose();
       };

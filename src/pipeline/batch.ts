@@ -4,14 +4,14 @@
  * `summary.csv`. A bad file is reported and skipped; images already in results.jsonl are not
  * analysed again, so an interrupted run resumes where it stopped.
  */
-import { appendFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeImage, encodeJpeg, encodePng } from '../image/decode.js';
+import { IMAGE_EXTENSIONS, decodeImage, encodeJpeg, encodePng } from '../image/decode.js';
 import { renderOverlay } from '../image/overlay.js';
 import { analyze, overlayLabel, RESEARCH_NOTICE, type AnalysisResult } from './analyze.js';
 import type { Predictor } from './predictor.js';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp']);
 export const RESULTS_FILE = 'results.jsonl';
 export const SUMMARY_FILE = 'summary.csv';
 
@@ -55,7 +55,7 @@ export async function collectInputs(inputs: string[]): Promise<{ files: string[]
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) files.push(p);
+      else if (IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) files.push(p);
     }
   }
   for (const input of inputs) {
@@ -93,25 +93,73 @@ async function readDoneFiles(resultsPath: string): Promise<Map<string, BatchReco
   return done;
 }
 
+/** What analysing one image produces: its record and its output files (file name in the output folder -> bytes). */
+export interface ImageOutputs {
+  record: BatchRecord;
+  files: Record<string, Buffer>;
+}
+
+export type CascadeOptions = Pick<BatchOptions, 'segmenter' | 'classifier' | 'roi' | 'tta' | 'maxPixels'>;
+
+/**
+ * Decode, analyse and render one image without writing anything. `input` is the file's path or
+ * its bytes (`file` then names it in error messages). Throws on a bad image: callers decide
+ * whether that is a failure record (analyzeBatch) or a failed job (the queue).
+ */
+export async function analyzeImage(input: string | Buffer, file: string, name: string, opts: CascadeOptions): Promise<ImageOutputs> {
+  const t0 = performance.now();
+  const image = await decodeImage(input, { maxPixels: opts.maxPixels, name: file });
+  const decodeMs = performance.now() - t0;
+  const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi, tta: opts.tta });
+  r.timingsMs.decode = decodeMs;
+  r.timingsMs.total += decodeMs;
+  const outputs = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };
+  const files = {
+    [outputs.mask]: await encodePng(r.mask),
+    [outputs.roi]: await encodeJpeg(r.roi),
+    [outputs.overlay]: await renderOverlay(image, r.mask, overlayLabel(r.top)),
+  };
+  const record: BatchRecord = {
+    file, name, ok: true, width: r.width, height: r.height, top: r.top.label, topProbability: r.top.probability,
+    probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, classifiedOn: r.classifiedOn, bbox: r.bbox, timingsMs: r.timingsMs,
+    outputs, notice: RESEARCH_NOTICE,
+  };
+  return { record, files };
+}
+
+/**
+ * Write output files into `out`, each through a temporary file and a rename: a reader never sees
+ * half a file, and two writers of the same image (a job redone after its worker stalled) leave
+ * one whole copy.
+ */
+export async function writeOutputs(out: string, files: Record<string, Buffer>): Promise<void> {
+  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  for (const [name, bytes] of Object.entries(files)) {
+    const file = path.join(out, name);
+    // A dot file, so what a killed writer leaves behind stays out of sight.
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  }
+}
+
+/** The record of an image that could not be analysed: `error` is the reason, naming the file. */
+export function failureRecord(file: string, name: string, error: string): BatchRecord {
+  return { file, name, ok: false, error, notice: RESEARCH_NOTICE };
+}
+
+/** One line of results.jsonl. */
+export function resultLine(record: BatchRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
 async function analyzeOne(file: string, name: string, opts: BatchOptions): Promise<BatchRecord> {
   try {
-    const t0 = performance.now();
-    const image = await decodeImage(file, { maxPixels: opts.maxPixels });
-    const decodeMs = performance.now() - t0;
-    const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi, tta: opts.tta });
-    r.timingsMs.decode = decodeMs;
-    r.timingsMs.total += decodeMs;
-    const outputs = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };
-    await writeFile(path.join(opts.out, outputs.mask), await encodePng(r.mask));
-    await writeFile(path.join(opts.out, outputs.roi), await encodeJpeg(r.roi));
-    await writeFile(path.join(opts.out, outputs.overlay), await renderOverlay(image, r.mask, overlayLabel(r.top)));
-    return {
-      file, name, ok: true, width: r.width, height: r.height, top: r.top.label, topProbability: r.top.probability,
-      probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, classifiedOn: r.classifiedOn, bbox: r.bbox, timingsMs: r.timingsMs,
-      outputs, notice: RESEARCH_NOTICE,
-    };
+    const { record, files } = await analyzeImage(file, file, name, opts);
+    await writeOutputs(opts.out, files);
+    return record;
   } catch (e) {
-    return { file, name, ok: false, error: (e as Error).message, notice: RESEARCH_NOTICE };
+    return failureRecord(file, name, (e as Error).message);
   }
 }
 
@@ -127,6 +175,10 @@ export function summaryCsv(records: BatchRecord[], classes: string[]): string {
     r.lesionAreaFraction?.toFixed(6), r.width, r.height,
   ].map(csvField).join(','));
   return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+export async function writeSummary(out: string, records: BatchRecord[], classes: string[]): Promise<void> {
+  await writeFile(path.join(out, SUMMARY_FILE), summaryCsv(records, classes));
 }
 
 export interface BatchSummary {
@@ -155,12 +207,11 @@ export async function analyzeBatch(files: string[], opts: BatchOptions): Promise
       const i = todo[next++]!;
       const record = await analyzeOne(files[i]!, names[i]!, opts);
       records[i] = record;
-      await appendFile(resultsPath, `${JSON.stringify(record)}\n`);
+      await appendFile(resultsPath, resultLine(record));
       opts.onRecord?.(record, ++finished, files.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
-  const classes = opts.classifier.config.classes ?? [];
-  await writeFile(path.join(opts.out, SUMMARY_FILE), summaryCsv(records, classes));
+  await writeSummary(opts.out, records, opts.classifier.config.classes ?? []);
   return { records, analysed: todo.length, skipped: files.length - todo.length, failed: records.filter((r) => !r.ok) };
 }

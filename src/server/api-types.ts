@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   headers_too_large: 431,
   timeout: 503,
   shutting_down: 503,
+  queue_unavailable: 503,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,11 +1,13 @@
 /**
  * The local web app and HTTP API (`dermkit serve`): `POST /v1/analyze`, `GET /v1/models`,
- * `GET /healthz`, `GET /openapi.json`, and the web page at `/`. See openapi.ts for the contract.
+ * `GET /healthz`, `GET /openapi.json`, the web page at `/`, and with a Redis queue
+ * `POST /v1/batches` and `GET /v1/batches/{id}`. See openapi.ts for the contract.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Predictor } from '../pipeline/predictor.js';
 import { registerAnalyzeRoute, RAW_IMAGE_TYPES } from './analyze-route.js';
+import { registerBatchRoutes, type BatchRouteOptions } from './batch-routes.js';
 import type { ModelRef } from './api-types.js';
 import { answerClientError, ApiError, errorBody, toApiError } from './errors.js';
 import { registerModelRoutes } from './model-routes.js';
@@ -33,6 +35,8 @@ export interface ServerOptions {
   /** Where the page, its browser bundle and onnxruntime-web are (default: `web/`, `web/dist/`, node_modules). */
   web?: WebFiles;
   logger?: FastifyServerOptions['logger'];
+  /** Batch analysis through a Redis queue's workers (`serve --redis`); without it there are no /v1/batches routes. */
+  batches?: Omit<BatchRouteOptions, 'maxUploadBytes'>;
 }
 
 function modelRef(predictor: Predictor, modelsInfo: ModelInfo[]): ModelRef {
@@ -88,7 +92,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     throwFileSizeLimit: true,
   });
 
-  const openapi = openApiDocument(opts);
+  const openapi = openApiDocument({ ...opts, batches: opts.batches !== undefined });
   app.register(async (scope) => {
     registerAnalyzeRoute(scope, {
       segmenter: opts.segmenter,
@@ -105,5 +109,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     if (!found.bundle) scope.log.warn('the browser bundle (web/dist/app.js) is missing: build it with scripts/build-web.ts');
     if (!found.ort) scope.log.warn('onnxruntime-web is not installed: the web page\'s private mode will not work');
   });
+  const batches = opts.batches;
+  if (batches) app.register(async (scope) => registerBatchRoutes(scope, { ...batches, maxUploadBytes: opts.maxUploadBytes }));
   return app;
 }

@@ -2,13 +2,63 @@
 import { DERMKIT_VERSION } from '../version.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { RAW_IMAGE_TYPES } from './analyze-route.js';
-import { analysisSchema, errorSchema, healthSchema, modelsSchema } from './schemas.js';
+import { analysisSchema, batchSchema, batchSubmittedSchema, errorSchema, healthSchema, modelsSchema } from './schemas.js';
 
 export interface OpenApiLimits {
   maxUploadBytes: number;
   maxPixels: number;
   requestTimeoutMs: number;
+  /** Whether the batch routes are served (`serve --redis`). */
+  batches?: boolean;
 }
+
+const batchPaths = {
+  '/v1/batches': {
+    post: {
+      summary: 'Hand a batch of images to the Redis queue\'s workers (dermkit worker) and return at once',
+      description:
+        'Either a JSON body `{"paths": [...]}` of absolute paths (images or folders, searched recursively) on storage that every worker can read, ' +
+        'or multipart/form-data with one file part per image (carried in the jobs, for workers without shared storage). ' +
+        'Query `roi=true|false` and `tta=true` choose what to classify and test-time augmentation. Images already done are skipped. ' +
+        'The outputs (mask, ROI, overlay per image, results.jsonl, summary.csv) go to the batch\'s own folder on the server.',
+      parameters: [
+        { name: 'roi', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } },
+        { name: 'tta', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } },
+      ],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: { type: 'object', required: ['paths'], properties: { paths: { type: 'array', minItems: 1, items: { type: 'string' } } } },
+          },
+          'multipart/form-data': {
+            schema: { type: 'object', properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          },
+        },
+      },
+      responses: {
+        202: {
+          description: 'Queued; the Location header is the batch\'s URL',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchSubmitted' } } },
+        },
+        400: errorResponse('No paths or files, a path that does not exist, or a malformed body (bad_request, missing_file).'),
+        413: errorResponse('An uploaded file over the size limit, or too many files (upload_too_large).'),
+        503: errorResponse('Redis is not answering (queue_unavailable).', true),
+      },
+    },
+  },
+  '/v1/batches/{id}': {
+    get: {
+      summary: 'A batch\'s progress, and its results once finished',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        200: { description: 'Counts; `results` (one per image, in input order) when finished', content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } } },
+        404: errorResponse('No such batch (not_found).'),
+        503: errorResponse('Redis is not answering (queue_unavailable).', true),
+      },
+    },
+  },
+};
 
 function errorResponse(description: string, retryAfter = false) {
   return {
@@ -89,9 +139,13 @@ export function openApiDocument(limits: OpenApiLimits): object {
         },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 document' } } } },
+      ...(limits.batches ? batchPaths : {}),
     },
     components: {
-      schemas: { Analysis: analysisSchema, Error: errorSchema, Models: modelsSchema, Health: healthSchema },
+      schemas: {
+        Analysis: analysisSchema, Error: errorSchema, Models: modelsSchema, Health: healthSchema,
+        ...(limits.batches ? { Batch: batchSchema, BatchSubmitted: batchSubmittedSchema } : {}),
+      },
     },
   };
 }

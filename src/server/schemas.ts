@@ -138,3 +138,61 @@ export const healthSchema = {
     },
   },
 } as const;
+
+const batchCounts = {
+  batch: { type: 'string' },
+  total: { type: 'integer', description: 'Images in the batch.' },
+  waiting: { type: 'integer', description: 'Not started yet, or waiting to be retried.' },
+  active: { type: 'integer', description: 'Being analysed by a worker now.' },
+  done: { type: 'integer', description: 'Analysed (including images already done in an earlier batch).' },
+  failed: { type: 'integer', description: 'Could not be analysed (see the error of their result).' },
+} as const;
+
+/** One line of results.jsonl, as `dermkit analyze` writes it. */
+const batchRecordSchema = {
+  type: 'object',
+  required: ['file', 'name', 'ok', 'notice'],
+  properties: {
+    file: { type: 'string', description: 'The image: its path, or the uploaded file\'s name.' },
+    name: { type: 'string', description: 'Base name of its output files.' },
+    ok: { type: 'boolean' },
+    error: { type: 'string', description: 'Why it could not be analysed, naming the file (when ok is false).' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    top: { type: 'string' },
+    topProbability: { type: 'number' },
+    probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+    lesionAreaFraction: { type: 'number' },
+    classifiedOn: { type: 'string' },
+    bbox: { anyOf: [bbox, { type: 'null' }] },
+    timingsMs: { type: 'object', additionalProperties: { type: 'number' } },
+    outputs: {
+      type: 'object',
+      description: 'Its mask, ROI and overlay files in the batch\'s output folder.',
+      properties: { mask: { type: 'string' }, roi: { type: 'string' }, overlay: { type: 'string' } },
+    },
+    notice: { type: 'string' },
+  },
+} as const;
+
+export const batchSubmittedSchema = {
+  type: 'object',
+  required: ['batch', 'submitted', 'skipped', 'notice'],
+  properties: {
+    batch: { type: 'string', description: 'Batch id: GET /v1/batches/{id} follows it.' },
+    submitted: { type: 'integer', description: 'Images queued.' },
+    skipped: { type: 'integer', description: 'Images already done in the output folder, not queued again.' },
+    notice: { type: 'string' },
+  },
+} as const;
+
+export const batchSchema = {
+  type: 'object',
+  required: [...Object.keys(batchCounts), 'finished', 'notice'],
+  properties: {
+    ...batchCounts,
+    finished: { type: 'boolean', description: 'Nothing waiting or active: every image is done or failed.' },
+    results: { type: 'array', items: batchRecordSchema, description: 'When finished: one result per image, in input order (the batch\'s results.jsonl).' },
+    notice: { type: 'string' },
+  },
+} as const;
