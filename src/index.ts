@@ -2,13 +2,18 @@
  * dermkit's library API. Research use only: not a medical device, not a diagnosis.
  *
  * - Models: createSegmenter / createClassifier (any encoder in ENCODER_NAMES), saveModel / loadModel.
- * - Inference: loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify).
+ * - Inference: loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify), with
+ *   class activation maps, warnings, an out-of-distribution score and a melanoma review flag.
  * - Data, training and evaluation: openDataset, trainRun, evaluateSegmenter / evaluateClassifier.
  * - ImageNet weights: importWeights; the paper's tables: runSegBackbones / runRoiAblation.
  * - Scale-out on Redis (BullMQ): openQueue + submitBatch / batchStatus / writeBatchResults, startWorker.
  */
 export * from './image/index.js';
-export { HAM_CLASSES, PREPROCESSING_PRESETS, type Calibration, type ClassifierInput, type HamClass, type ModelConfig, type Preprocessing, type ResizeMode } from './models/config.js';
+export {
+  HAM_CLASSES, PREPROCESSING_PRESETS,
+  type Calibration, type ClassifierInput, type HamClass, type ModelConfig, type OodDetector, type OperatingPoint, type Preprocessing, type ResizeMode, type Triage,
+} from './models/config.js';
+export { explanationModel } from './models/explain.js';
 export { ENCODERS, ENCODER_NAMES, getEncoder } from './models/encoders/index.js';
 export type { EncoderSpec, EncoderOptions, EncoderPadding, Stride } from './models/encoders/types.js';
 export {
@@ -22,14 +27,17 @@ export { importWeights, readWeightsCard, type WeightsCard, type ImportCheck } fr
 export { normalizeToInput, prepareInput } from './models/preprocess.js';
 export { countFlops } from './models/flops.js';
 export { catalog, type CatalogEntry } from './models/catalog.js';
-export { analyze, classify, segment, topClass, RESEARCH_NOTICE, type AnalysisResult, type AnalyzeOptions } from './pipeline/analyze.js';
-export { loadPredictor, tfjsPredictor, onnxPredictorFor, type Predictor, type EngineName } from './pipeline/predictor.js';
+export { analyze, classify, segment, topClass, RESEARCH_NOTICE, type AnalysisResult, type AnalyzeOptions, type Review } from './pipeline/analyze.js';
+export { WARNING_CHECKS, WARNING_CODES, warningsFor, type ResultWarning, type WarningCode } from './pipeline/warnings.js';
+export { loadPredictor, tfjsPredictor, onnxPredictorFor, exportInferenceOnnx, type Predictor, type EngineName, type ModelOutputs } from './pipeline/predictor.js';
 export { analyzeBatch, collectInputs, type BatchRecord, type BatchOptions } from './pipeline/batch.js';
 export { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from './pipeline/defaults.js';
 export { compileTrainer, exportOnnx, createOnnxPredictor, type Trainer } from './engine/index.js';
 export * from './data/index.js';
 export { trainRun, PAPER_DEFAULTS, type TrainRunOptions } from './train/run.js';
 export { evaluateClassifier, evaluateSegmenter } from './eval/dataset-eval.js';
+export { fitOodDetector, type OodFit } from './eval/fit-ood.js';
+export { melanomaOperatingPoints, type MelanomaOperatingPoints } from './eval/operating-points.js';
 export { runSegBackbones, type SegBackbonesOptions } from './experiment/seg-backbones.js';
 export { runRoiAblation, type RoiAblationOptions } from './experiment/roi-ablation.js';
 export { evaluateClassification, type ClsEvalResult } from './eval/cls-metrics.js';

@@ -4,7 +4,7 @@ import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from '../pipeline/defaults.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
-import { intOption, progressLine } from './util.js';
+import { intOption, probabilityOption, progressLine } from './util.js';
 
 interface AnalyzeFlags {
   seg: string;
@@ -17,12 +17,19 @@ interface AnalyzeFlags {
   concurrency: number;
   maxPixels: number;
   threads?: number;
+  melThreshold?: number;
 }
 
 function describe(r: BatchRecord): string {
   if (!r.ok) return `FAILED ${r.file}: ${r.error}`;
-  const probs = Object.entries(r.probabilities ?? {}).sort((a, b) => b[1] - a[1]).map(([c, p]) => `${c} ${(p * 100).toFixed(1)}%`).join('  ');
-  return `${r.file}: ${r.top} (${((r.topProbability ?? 0) * 100).toFixed(1)}%), lesion ${((r.lesionAreaFraction ?? 0) * 100).toFixed(1)}% of the image\n  ${probs}`;
+  const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
+  const probs = Object.entries(r.probabilities ?? {}).sort((a, b) => b[1] - a[1]).map(([c, p]) => `${c} ${percent(p)}`).join('  ');
+  const lines = [`${r.file}: ${r.top} (${percent(r.topProbability ?? 0)}), lesion ${percent(r.lesionAreaFraction ?? 0)} of the image`, `  ${probs}`];
+  const review = r.review;
+  if (review) lines.push(review.flagged ? `  FLAG FOR REVIEW: p(${review.label}) ${percent(review.probability)} >= ${percent(review.threshold)}` : `  not flagged: p(${review.label}) ${percent(review.probability)} < ${percent(review.threshold)}`);
+  for (const w of r.warnings ?? []) lines.push(`  warning (${w.code}): ${w.message}`);
+  if (r.outputs?.cam) lines.push(`  class activation map of ${r.top}: ${r.outputs.cam}`);
+  return lines.join('\n');
 }
 
 export function registerAnalyze(program: Command): void {
@@ -41,6 +48,7 @@ export function registerAnalyze(program: Command): void {
     .option('--concurrency <n>', 'images analysed at once', intOption, 1)
     .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
     .option('--max-pixels <n>', 'refuse images with more pixels than this', intOption, DEFAULT_MAX_PIXELS)
+    .option('--mel-threshold <p>', 'flag for review when p(mel) >= p (default: the classifier\'s own threshold, if it has one)', probabilityOption)
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       const { files, missing } = await collectInputs(inputs.length ? inputs : [SAMPLE_IMAGE]);
       for (const m of missing) console.error(`FAILED ${m}: no such file or directory`);
@@ -55,7 +63,7 @@ export function registerAnalyze(program: Command): void {
       ]);
       const progress = progressLine(files.length, !flags.json);
       const summary = await analyzeBatch(files, {
-        segmenter, classifier, out: flags.out, roi: flags.roi, tta: flags.tta, maxPixels: flags.maxPixels, concurrency: flags.concurrency,
+        segmenter, classifier, out: flags.out, roi: flags.roi, tta: flags.tta, maxPixels: flags.maxPixels, concurrency: flags.concurrency, melThreshold: flags.melThreshold,
         onRecord: (r, done) => {
           progress.clear();
           if (!r.ok) console.error(`FAILED ${r.file}: ${r.error}`);

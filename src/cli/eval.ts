@@ -5,6 +5,7 @@ import { openDatasets } from '../data/open.js';
 import { applySplit, readSplit } from '../data/split.js';
 import type { ClsSample, SegSample } from '../data/types.js';
 import { classifierNeedsLesion, evaluateClassifier, evaluateSegmenter } from '../eval/dataset-eval.js';
+import { melanomaOperatingPoints, type MelanomaOperatingPoints } from '../eval/operating-points.js';
 import { writeClsReport, writeSegReport } from '../eval/report.js';
 import { clsConfidenceIntervals, clsSummaryJson, segConfidenceIntervals, segSummaryByPart, segSummaryJson } from '../eval/summary.js';
 import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
@@ -82,10 +83,17 @@ export function registerEval(program: Command): void {
       progress.clear();
       classifier.dispose();
       segmenter?.dispose();
-      const summary = clsSummaryJson(result, clsConfidenceIntervals(result));
-      if (f.report) await writeClsReport(f.report, result, worst, { title: `Classification (${what}): ${clsDir} on ${f.data.join(' + ')}` });
-      console.log(f.json ? JSON.stringify(summary) : formatSummary(summary));
+      const operatingPoints = melanomaOperatingPoints(result.classes, result.predictions, classifier.config.triage);
+      const summary = { ...clsSummaryJson(result, clsConfidenceIntervals(result)), melanomaOperatingPoints: operatingPoints };
+      if (f.report) await writeClsReport(f.report, result, worst, { title: `Classification (${what}): ${clsDir} on ${f.data.join(' + ')}`, operatingPoints });
+      console.log(f.json ? JSON.stringify(summary) : `${formatOperatingPoints(operatingPoints)}${formatSummary(summary)}`);
     });
+}
+
+function formatOperatingPoints(points: MelanomaOperatingPoints | null): string {
+  if (!points) return '';
+  const rate = (v: number | null) => (v === null ? '—' : v.toFixed(4));
+  return points.rows.map((r) => `${points.label} flagged at p >= ${r.threshold.toFixed(4)} (${r.targetSensitivity === null ? 'default threshold' : `for sensitivity ${r.targetSensitivity}`}, chosen on ${r.chosenOn}): sensitivity ${rate(r.sensitivity)}, specificity ${rate(r.specificity)}, ${(r.flagged * 100).toFixed(1)} % of images flagged\n`).join('');
 }
 
 function formatSummary(summary: object): string {

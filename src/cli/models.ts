@@ -11,12 +11,13 @@ import { DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from '../pipeline/defaults.js';
 import { openDatasets } from '../data/open.js';
 import { applySplit, readSplit } from '../data/split.js';
 import { fitClassifierCalibration } from '../eval/calibrate-model.js';
+import { fitOodDetector, OOD_COVERAGE, perClassSubsample } from '../eval/fit-ood.js';
 import { classifierNeedsLesion } from '../eval/dataset-eval.js';
 import { loadPredictor } from '../pipeline/predictor.js';
 import { HAM_CLASSES } from '../models/config.js';
 import { writeModelCard } from '../models/card.js';
 import { readFile } from 'node:fs/promises';
-import { intOption, floatOption } from './util.js';
+import { intOption, floatOption, probabilityOption, progressLine } from './util.js';
 
 function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
@@ -107,24 +108,69 @@ export function registerModels(program: Command): void {
 
   models
     .command('calibrate')
-    .description('fit the classifier\'s temperature on held-out data (as analyze runs it) and store it in its dermkit.json; prints ECE before and after')
+    .description('fit the classifier\'s temperature on held-out data (as analyze runs it) and store it in its dermkit.json with the melanoma thresholds for 0.90 and 0.95 sensitivity; prints ECE before and after')
     .argument('<dir>', 'classifier directory')
     .requiredOption('--data <dir...>', 'dataset folder(s)')
     .requiredOption('--split <file>', 'split file; the temperature is fitted on --part')
     .option('--part <name>', 'train, val or test', 'val')
     .option('--seg <dir>', 'segmentation model for classifiers that need the lesion (default: the bundled one)')
-    .action(async (dir: string, f: { data: string[]; split: string; part: 'train' | 'val' | 'test'; seg?: string }) => {
+    .option('--flag-at <sensitivity>', 'make the melanoma threshold for this sensitivity the default review flag of analyze', probabilityOption)
+    .action(async (dir: string, f: { data: string[]; split: string; part: 'train' | 'val' | 'test'; seg?: string; flagAt?: number }) => {
       const dataset = await openDatasets(f.data, 'cls');
       const samples = applySplit(await readSplit(f.split), dataset.samples, f.split)[f.part];
       const classifier = await loadPredictor(dir);
       const segmenter = classifierNeedsLesion(classifier) ? await loadPredictor(f.seg ?? DEFAULT_SEGMENTER_DIR) : undefined;
       try {
-        const fit = await fitClassifierCalibration(samples, classifier, { segmenter, fittedOn: `${f.split} ${f.part}` });
-        await writeModelConfig(dir, { ...classifier.config, calibration: fit.calibration });
-        console.log(JSON.stringify({ temperature: fit.calibration.temperature, weighting: fit.weighting, ece: fit.ece, n: fit.n }));
+        const fit = await fitClassifierCalibration(samples, classifier, { segmenter, fittedOn: `${f.split} ${f.part}`, flagAtSensitivity: f.flagAt });
+        await writeModelConfig(dir, { ...classifier.config, calibration: fit.calibration, ...(fit.triage ? { triage: fit.triage } : {}) });
+        console.log(JSON.stringify({ temperature: fit.calibration.temperature, weighting: fit.weighting, ece: fit.ece, n: fit.n, triage: fit.triage }));
       } finally {
         classifier.dispose();
         segmenter?.dispose();
+      }
+    });
+
+  models
+    .command('fit-ood')
+    .description('fit the classifier\'s out-of-distribution detector on held-out data (as analyze runs it), store it in its dermkit.json, and print what share of the held-out images each warning flags')
+    .argument('<dir>', 'classifier directory (after `models calibrate`: the low-confidence share depends on the calibration)')
+    .requiredOption('--data <dir...>', 'dataset folder(s)')
+    .requiredOption('--split <file>', 'split file')
+    .option('--part <name>', 'part whose images set the threshold and the flag shares', 'val')
+    .option('--stats-part <name>', 'part whose images give the class statistics', 'train')
+    .option('--per-class <n>', 'images per class for the statistics', intOption, 100)
+    .option('--coverage <q>', 'share of the --part images inside the fitted range (the rest, half in each tail, are flagged)', probabilityOption, OOD_COVERAGE)
+    .option('--seg <dir>', 'segmentation model (default: the bundled one)')
+    .action(async (dir: string, f: { data: string[]; split: string; part: 'train' | 'val' | 'test'; statsPart: 'train' | 'val' | 'test'; perClass: number; coverage: number; seg?: string }) => {
+      if (f.part === f.statsPart) throw new Error('fit-ood: --part and --stats-part must differ, so that the threshold is set on images the statistics did not see');
+      const dataset = await openDatasets(f.data, 'cls');
+      const parts = applySplit(await readSplit(f.split), dataset.samples, f.split);
+      const classifier = await loadPredictor(dir);
+      const segmenter = await loadPredictor(f.seg ?? DEFAULT_SEGMENTER_DIR);
+      let stage = '';
+      let progress = progressLine(0);
+      try {
+        const fit = await fitOodDetector({
+          segmenter, classifier, statsSamples: perClassSubsample(parts[f.statsPart], f.perClass), thresholdSamples: parts[f.part],
+          fittedOn: `${f.split} (${f.statsPart} / ${f.part})`, coverage: f.coverage,
+          onProgress: (done, total, now) => {
+            if (now !== stage) {
+              progress.clear();
+              console.error(`${now}: ${total} images`);
+              [stage, progress] = [now, progressLine(total)];
+            }
+            progress.update(done);
+          },
+        });
+        progress.clear();
+        await writeModelConfig(dir, { ...classifier.config, ood: fit.detector });
+        const d = fit.detector;
+        console.log(`${dir}: out of distribution outside [${d.range[0]}, ${d.range[1]}] (holds ${d.coverage} of ${fit.n.threshold} ${f.part} images; statistics from ${fit.n.stats} ${f.statsPart} images)`);
+        console.log(`share of the ${f.part} images flagged: ${Object.entries(d.flagged ?? {}).map(([code, share]) => `${code} ${(share * 100).toFixed(1)} %`).join(', ')}`);
+        console.log(`generated non-dermoscopy images flagged (out of distribution or no lesion): ${d.probes!.flagged} of ${d.probes!.total} (out of distribution: ${d.probes!.outOfDistribution})${d.probes!.missed.length ? `; missed: ${d.probes!.missed.join(', ')}` : ''}`);
+      } finally {
+        classifier.dispose();
+        segmenter.dispose();
       }
     });
 

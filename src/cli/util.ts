@@ -12,6 +12,12 @@ export function floatOption(value: string): number {
   return n;
 }
 
+export function probabilityOption(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a probability between 0 and 1, got "${value}"`);
+  return n;
+}
+
 /** A one-line progress indicator with rate and ETA on stderr (only when stderr is a terminal). */
 export function progressLine(total: number, enabled = true): { update(done: number): void; clear(): void } {
   const active = enabled && process.stderr.isTTY === true;

@@ -1,12 +1,14 @@
 /**
  * exportOnnx: a standalone ONNX model of a LayersModel's inference pass (input `input`, NHWC
- * float32; output `output`), with the weights as initializers.
+ * float32; output `output`, or one named output per model output), with the weights as
+ * initializers.
  *
  * The batch dimension is made dynamic by tracing at two batch sizes and comparing the two
  * graphs: they must differ only in Reshape target shapes, whose batch-proportional entry
  * becomes -1. Graphs that differ in any other way are exported with the fixed batch size.
  */
 import { tf } from '../models/tf.js';
+import { MAIN_OUTPUT } from '../models/outputs.js';
 import { lowerProgram } from './lower.js';
 import { encodeModel, type OnnxGraph } from './onnx/model.js';
 import { convolveBeforeResize } from './onnx/rewrites.js';
@@ -15,13 +17,18 @@ import { traceFunction } from './trace/trace.js';
 export interface ExportOptions {
   /** Batch size of the exported graph when it cannot be dynamic. Default 1. */
   batchSize?: number;
+  /**
+   * Names of the graph outputs, one per model output, in order (default: `output` alone). A
+   * model with several outputs (e.g. src/models/explain.ts) must name them all.
+   */
+  outputNames?: readonly string[];
 }
 
 const PROBE_BATCHES = [2, 3] as const;
 export const INPUT_NAME = 'input';
-export const OUTPUT_NAME = 'output';
+export const OUTPUT_NAME = MAIN_OUTPUT;
 
-function inferenceGraph(model: tf.LayersModel, batch: number, dynamic: boolean): OnnxGraph {
+function inferenceGraph(model: tf.LayersModel, outputNames: readonly string[], batch: number, dynamic: boolean): OnnxGraph {
   const inputShape = model.inputs[0]!.shape.slice(1);
   if (inputShape.some((d) => d === null)) throw new Error(`exportOnnx: the model's input shape [${model.inputs[0]!.shape}] must be fixed apart from the batch`);
   const trace = traceFunction({
@@ -29,16 +36,15 @@ function inferenceGraph(model: tf.LayersModel, batch: number, dynamic: boolean):
     inputs: [{ name: INPUT_NAME, shape: [batch, ...(inputShape as number[])], dtype: 'float32' }],
     run: ([x]) => {
       const y = model.apply(x!, { training: false });
-      if (Array.isArray(y)) throw new Error('exportOnnx: models with several outputs are not supported');
-      return { [OUTPUT_NAME]: y as tf.Tensor };
+      const outputs = (Array.isArray(y) ? y : [y]) as tf.Tensor[];
+      return Object.fromEntries(outputNames.map((name, i) => [name, outputs[i]!]));
     },
   });
   const batchAxis = (shape: readonly number[]) => (dynamic ? ['batch', ...shape.slice(1)] : [...shape]);
-  const output = trace.program.outputs[0]!.value;
   return convolveBeforeResize(lowerProgram(trace.program, {
     name: 'inference',
     inputShapes: new Map([[INPUT_NAME, batchAxis([batch, ...(inputShape as number[])])]]),
-    outputShapes: new Map([[OUTPUT_NAME, batchAxis(output.shape)]]),
+    outputShapes: new Map(trace.program.outputs.map((o) => [o.name, batchAxis(o.value.shape)])),
     distinctShapeConstants: true,
   }).graph);
 }
@@ -80,8 +86,11 @@ function mergeBatchSizes(small: OnnxGraph, large: OnnxGraph, a: number, b: numbe
 }
 
 export function exportOnnx(model: tf.LayersModel, options: ExportOptions = {}): Uint8Array {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error('exportOnnx: the model must have exactly one input and one output');
+  const outputNames = options.outputNames ?? [OUTPUT_NAME];
+  if (model.inputs.length !== 1) throw new Error('exportOnnx: the model must have exactly one input');
+  if (model.outputs.length !== outputNames.length) throw new Error(`exportOnnx: the model has ${model.outputs.length} outputs, named ${outputNames.length} (${outputNames.join(', ')})`);
+  if (new Set(outputNames).size !== outputNames.length) throw new Error(`exportOnnx: output names must differ, got ${outputNames.join(', ')}`);
   const [a, b] = PROBE_BATCHES;
-  const dynamic = mergeBatchSizes(inferenceGraph(model, a, true), inferenceGraph(model, b, true), a, b);
-  return encodeModel(dynamic ?? inferenceGraph(model, options.batchSize ?? 1, false));
+  const dynamic = mergeBatchSizes(inferenceGraph(model, outputNames, a, true), inferenceGraph(model, outputNames, b, true), a, b);
+  return encodeModel(dynamic ?? inferenceGraph(model, outputNames, options.batchSize ?? 1, false));
 }

@@ -3,7 +3,7 @@
  * (compileTrainer) and inference (exportOnnx + createOnnxPredictor).
  */
 export { compileTrainer, type Trainer, type TrainerOptions } from './trainer.js';
-export { exportOnnx, type ExportOptions } from './export.js';
+export { exportOnnx, OUTPUT_NAME, type ExportOptions } from './export.js';
 export { createOnnxPredictor, type OnnxPredictor } from './predictor.js';
 export { lossFunction, bceDice, categoricalCrossentropy, type LossName, type LossFunction } from './losses.js';
 export type { AdamConfig, OptimizerArray } from './adam.js';

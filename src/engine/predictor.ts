@@ -6,10 +6,14 @@ export interface OnnxPredictor {
   /** Input and output element counts per image, from the model's declared shapes. */
   readonly inputShape: number[];
   readonly outputShape: number[];
+  /** Every output of the graph: `output` first, then any others it was exported with. */
+  readonly outputNames: string[];
   /** Fixed batch size of the model, or null when it accepts any batch. */
   readonly fixedBatch: number | null;
   /** Run `batch` NHWC images (row-major floats); resolves to the model output for all of them. */
   predict(x: Float32Array, batch: number): Promise<Float32Array>;
+  /** Run `batch` images; resolves to every output by name. */
+  run(x: Float32Array, batch: number): Promise<Record<string, Float32Array>>;
   dispose(): void;
 }
 
@@ -29,19 +33,29 @@ export async function createOnnxPredictor(model: Uint8Array, options: { threads?
   }
   const inputShape = perImageShape(input.shape, 'input');
   const outputShape = perImageShape(output.shape, 'output');
+  const outputNames = [OUTPUT_NAME, ...session.outputNames.filter((name) => name !== OUTPUT_NAME)];
   const fixedBatch = typeof input.shape[0] === 'number' ? input.shape[0] : null;
   const perImage = inputShape.reduce((a, b) => a * b, 1);
+  const feeds = (x: Float32Array, batch: number) => {
+    if (x.length !== batch * perImage) {
+      throw new Error(`predict: got ${x.length} values for ${batch} images of shape [${inputShape.join(', ')}]`);
+    }
+    if (fixedBatch !== null && batch !== fixedBatch) throw new Error(`predict: this model was exported for batch ${fixedBatch}, got ${batch}`);
+    return { [INPUT_NAME]: new ort.Tensor('float32', x, [batch, ...inputShape]) };
+  };
   return {
     inputShape,
     outputShape,
+    outputNames,
     fixedBatch,
     async predict(x: Float32Array, batch: number): Promise<Float32Array> {
-      if (x.length !== batch * perImage) {
-        throw new Error(`predict: got ${x.length} values for ${batch} images of shape [${inputShape.join(', ')}]`);
-      }
-      if (fixedBatch !== null && batch !== fixedBatch) throw new Error(`predict: this model was exported for batch ${fixedBatch}, got ${batch}`);
-      const results = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [batch, ...inputShape]) });
+      // Only the main output is fetched and copied out of the session.
+      const results = await session.run(feeds(x, batch), [OUTPUT_NAME]);
       return results[OUTPUT_NAME]!.data as Float32Array;
+    },
+    async run(x: Float32Array, batch: number): Promise<Record<string, Float32Array>> {
+      const results = await session.run(feeds(x, batch));
+      return Object.fromEntries(outputNames.map((name) => [name, results[name]!.data as Float32Array]));
     },
     dispose(): void {
       void session.release();

@@ -7,14 +7,18 @@
  * A classifier with a uniform output prior (a log prior shift) claims probabilities for equally
  * common classes, so its temperature is fitted and judged with every class weighted equally;
  * one without is fitted on the held-out data's own class mix.
+ *
+ * On the calibrated probabilities it then chooses the melanoma operating points (thresholds for
+ * 0.90 and 0.95 sensitivity, src/eval/operating-points.ts), recorded as the config's `triage`.
  */
 import type { ClsSample } from '../data/types.js';
-import type { Calibration } from '../models/config.js';
+import type { Calibration, Triage } from '../models/config.js';
 import { calibrate } from '../pipeline/classify.js';
 import type { ModelRunner } from '../pipeline/predictor.js';
 import { expectedCalibrationError, fitTemperature, type CalibrationWeighting } from './calibration.js';
 import type { ClsPrediction } from './cls-metrics.js';
 import { evaluateClassifier, type ClassifierEvalOptions } from './dataset-eval.js';
+import { chooseOperatingPoints, melanomaClass, TRIAGE_SENSITIVITIES } from './operating-points.js';
 
 export interface CalibrationFit {
   calibration: Calibration;
@@ -22,9 +26,17 @@ export interface CalibrationFit {
   /** ECE under both weightings, before and after the temperature. */
   ece: Record<CalibrationWeighting, { before: number; after: number }>;
   n: number;
+  /** Melanoma operating points on the calibrated probabilities; absent when the classes have no melanoma. */
+  triage?: Triage;
 }
 
-export async function fitClassifierCalibration(samples: readonly ClsSample[], classifier: ModelRunner, opts: Omit<ClassifierEvalOptions, 'roi'> & { fittedOn: string }): Promise<CalibrationFit> {
+export interface CalibrationFitOptions extends Omit<ClassifierEvalOptions, 'roi'> {
+  fittedOn: string;
+  /** Make the threshold for this sensitivity the classifier's default review flag (else an existing default is kept). */
+  flagAtSensitivity?: number;
+}
+
+export async function fitClassifierCalibration(samples: readonly ClsSample[], classifier: ModelRunner, opts: CalibrationFitOptions): Promise<CalibrationFit> {
   const { config } = classifier;
   const shift = config.calibration?.logPriorShift;
   const uncalibrated: ModelRunner = {
@@ -38,10 +50,21 @@ export async function fitClassifierCalibration(samples: readonly ClsSample[], cl
   const after: ClsPrediction[] = result.predictions.map((p) => ({ ...p, probabilities: calibrate(p.probabilities, { temperature }) }));
   const ece = (w: CalibrationWeighting) => ({ before: expectedCalibrationError(classes, result.predictions, w), after: expectedCalibrationError(classes, after, w) });
   const both = { natural: ece('natural'), balanced: ece('balanced') };
+  const label = melanomaClass(classes, config.triage);
+  let triage: Triage | undefined;
+  if (label !== undefined && classes.includes(label)) {
+    const targets = [...new Set([...TRIAGE_SENSITIVITIES, ...(opts.flagAtSensitivity === undefined ? [] : [opts.flagAtSensitivity])])].sort((a, b) => a - b);
+    const operatingPoints = chooseOperatingPoints(classes, after, label, targets);
+    const flagged = operatingPoints.find((p) => p.targetSensitivity === opts.flagAtSensitivity);
+    if (opts.flagAtSensitivity !== undefined && !flagged) throw new Error(`calibrate: no '${label}' images in ${opts.fittedOn} to choose a threshold for sensitivity ${opts.flagAtSensitivity} on`);
+    const threshold = flagged?.threshold ?? config.triage?.threshold;
+    triage = { label, ...(threshold === undefined ? {} : { threshold }), operatingPoints, fittedOn: `${opts.fittedOn} (${result.n} images)` };
+  }
   return {
     calibration: { temperature, ...(shift ? { logPriorShift: [...shift] } : {}), fittedOn: `${opts.fittedOn} (${result.n} images, ${weighting === 'balanced' ? 'classes weighted equally' : 'as they come'})`, ece: both[weighting] },
     weighting,
     ece: both,
     n: result.n,
+    ...(triage ? { triage } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * which is installed with the system fonts, so labels render the same on every machine we run on.
  */
 import sharp from 'sharp';
+import type { ReliabilityBin } from './calibration.js';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
@@ -166,5 +167,47 @@ export function histogramSvg(values: readonly number[], title: string, xLabel: s
     body.push(svgText(x, top + plotHeight + 18, (tick / 10).toFixed(1), { size: 11, anchor: 'middle', fill: '#555' }));
   }
   body.push(`<line x1="${left}" y1="${top + plotHeight}" x2="${left + plotWidth}" y2="${top + plotHeight}" stroke="#333"/>`);
+  return svgDocument(width, height, body);
+}
+
+/**
+ * Reliability diagram (Guo et al. 2017): per confidence bin a bar at the accuracy of the top
+ * class, a dot at the mean confidence, the diagonal a calibrated model would follow, and below
+ * the axis the share of predictions in each bin. Empty bins draw nothing.
+ */
+export function reliabilityDiagramSvg(bins: readonly ReliabilityBin[], title: string, subtitle: string): string {
+  const top = 76;
+  const plot = 360;
+  const shareHeight = 60;
+  // Wide enough for the title (report titles name the model and the data), the plot centred.
+  const width = Math.max(470, Math.ceil(title.length * 10) + 40);
+  const left = Math.max(70, (width - plot) / 2);
+  const height = top + plot + shareHeight + 70;
+  const x = (v: number) => left + plot * v;
+  const y = (v: number) => top + plot * (1 - v);
+  const body = [svgText(width / 2, 28, title, { size: 17, anchor: 'middle', weight: 'bold' }), svgText(width / 2, 50, subtitle, { size: 12, anchor: 'middle', fill: '#555' })];
+  for (let tick = 0; tick <= 5; tick++) {
+    const v = tick / 5;
+    body.push(`<line x1="${x(0)}" y1="${y(v)}" x2="${x(1)}" y2="${y(v)}" stroke="#eee"/>`);
+    body.push(svgText(left - 8, y(v) + 4, v.toFixed(1), { size: 11, anchor: 'end', fill: '#555' }));
+    body.push(svgText(x(v), top + plot + 18, v.toFixed(1), { size: 11, anchor: 'middle', fill: '#555' }));
+  }
+  body.push(svgText(left - 50, top + plot / 2, 'Accuracy of the top class', { anchor: 'middle', rotate: -90 }));
+  body.push(svgText(left + plot / 2, top + plot + 38, 'Confidence (top-class probability)', { anchor: 'middle' }));
+  const maxWeight = Math.max(1e-9, ...bins.map((b) => b.weight));
+  let lower = 0;
+  for (const b of bins) {
+    const barWidth = x(b.upTo) - x(lower);
+    if (b.weight > 0) {
+      body.push(`<rect x="${x(lower) + 1}" y="${y(b.accuracy)}" width="${barWidth - 2}" height="${plot * b.accuracy}" fill="#2c7fb8" fill-opacity="0.8"/>`);
+      body.push(`<circle cx="${x(lower) + barWidth / 2}" cy="${y(b.confidence)}" r="3.5" fill="#c0392b"/>`);
+      const share = (shareHeight * b.weight) / maxWeight;
+      body.push(`<rect x="${x(lower) + 1}" y="${top + plot + shareHeight + 50 - share}" width="${barWidth - 2}" height="${share}" fill="#888"/>`);
+    }
+    lower = b.upTo;
+  }
+  body.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#333" stroke-dasharray="5,4"/>`);
+  body.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(0)}" stroke="#333"/>`);
+  body.push(svgText(x(0), top + plot + shareHeight + 64, 'grey: images per bin; red dots: mean confidence; dashed: calibrated', { size: 10, fill: '#555' }));
   return svgDocument(width, height, body);
 }

@@ -2,7 +2,8 @@
  * Evaluation report folders: `report.md`, `metrics.json` and PNG charts.
  *
  * Segmentation: confusion.png (pixel-pooled background/lesion), dice-histogram.png, worst-cases.png.
- * Classification: confusion.png, recall.png (melanoma first), worst-cases.png.
+ * Classification: confusion.png, recall.png (melanoma first), reliability.png (calibration),
+ * worst-cases.png, and the melanoma operating points (thresholds for a target sensitivity).
  *
  * `cases` are the candidates for the worst-case sheet: either a `WorstSegCases`/`WorstClsCases`
  * that the caller fed while streaming the dataset (memory stays at 16 thumbnails), or a plain
@@ -10,8 +11,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMelanoma } from '../models/config.js';
 import type { ConfidenceInterval } from './bootstrap.js';
-import { barChartSvg, confusionHeatmapSvg, histogramCounts, histogramSvg, svgToPng } from './charts.js';
+import { expectedCalibrationError, reliabilityBins } from './calibration.js';
+import { barChartSvg, confusionHeatmapSvg, histogramCounts, histogramSvg, reliabilityDiagramSvg, svgToPng } from './charts.js';
 import type { ClsEvalResult } from './cls-metrics.js';
 import { clsContactSheet, RESEARCH_DISCLAIMER, segContactSheet } from './contact-sheet.js';
 import { ISIC_JACCARD_THRESHOLD, type SegEvalResult } from './seg-metrics.js';
@@ -23,12 +26,18 @@ import {
   type CiOptions,
 } from './summary.js';
 import { WORST_CASE_LIMIT, WorstClsCases, WorstSegCases, type ClsCase, type SegCase } from './worst-cases.js';
+import type { MelanomaOperatingPoints } from './operating-points.js';
 
 export interface ReportOptions {
   /** Heading of report.md and the charts. */
   title?: string;
   /** Bootstrap settings for the 95 % intervals (defaults: 1000 resamples, seed 1). */
   bootstrap?: CiOptions;
+}
+
+export interface ClsReportOptions extends ReportOptions {
+  /** Melanoma thresholds and what they reach on the data (src/eval/operating-points.ts). */
+  operatingPoints?: MelanomaOperatingPoints | null;
 }
 
 export interface ReportFiles {
@@ -150,11 +159,6 @@ export async function writeSegReport(dir: string, result: SegEvalResult, cases: 
   return { dir, markdown: markdownPath, metrics: metricsPath, charts };
 }
 
-/** The class name HAM10000 ('mel') or a spelled-out list ('melanoma') uses for melanoma. */
-export function isMelanoma(name: string): boolean {
-  return /^mel(anoma)?$/i.test(name);
-}
-
 /** Melanoma first, since its recall is the number a reader looks for; the rest in given order. */
 export function melanomaFirst(classes: readonly string[]): string[] {
   return [...classes.filter(isMelanoma), ...classes.filter((name) => !isMelanoma(name))];
@@ -169,7 +173,20 @@ function worstClsCases(cases: readonly ClsCase[] | WorstClsCases): ClsCase[] {
     .slice(0, WORST_CASE_LIMIT);
 }
 
-export async function writeClsReport(dir: string, result: ClsEvalResult, cases: readonly ClsCase[] | WorstClsCases, options: ReportOptions = {}): Promise<ReportFiles> {
+function operatingPointLines(points: MelanomaOperatingPoints | null | undefined): string[] {
+  if (!points) return ['No melanoma class to flag.'];
+  if (points.rows.length === 0) return [`No '${cell(points.label)}' images in the data: no threshold can be chosen or scored.`];
+  const rate = (v: number | null) => (v === null ? '—' : v.toFixed(4));
+  return [
+    `Flag for review when p(${cell(points.label)}) ≥ threshold, instead of only when it is the most probable class.`,
+    '',
+    '| Target sensitivity | Threshold | Chosen on | Sensitivity | Specificity | Images flagged |',
+    '|---|---|---|---|---|---|',
+    ...points.rows.map((r) => `| ${r.targetSensitivity === null ? 'default' : r.targetSensitivity.toFixed(2)} | ${r.threshold.toFixed(4)} | ${cell(r.chosenOn)} | ${rate(r.sensitivity)} | ${rate(r.specificity)} | ${(r.flagged * 100).toFixed(1)} % |`),
+  ];
+}
+
+export async function writeClsReport(dir: string, result: ClsEvalResult, cases: readonly ClsCase[] | WorstClsCases, options: ClsReportOptions = {}): Promise<ReportFiles> {
   const title = options.title ?? 'Classification evaluation';
   const ci = clsConfidenceIntervals(result, options.bootstrap);
   const worst = worstClsCases(cases);
@@ -185,10 +202,16 @@ export async function writeClsReport(dir: string, result: ClsEvalResult, cases: 
     highlight: isMelanoma(name),
   }));
   await writePng(dir, 'recall', svgToPng(barChartSvg(bars, `${title}: per-class recall`, 'Recall')), charts);
+  const reliability = reliabilityBins(result.classes, result.predictions, 'natural');
+  const ece = { natural: expectedCalibrationError(result.classes, result.predictions, 'natural'), balanced: expectedCalibrationError(result.classes, result.predictions, 'balanced') };
+  const eceLine = `ECE ${ece.natural.toFixed(4)} (classes weighted equally: ${ece.balanced.toFixed(4)}), n = ${result.n}`;
+  await writePng(dir, 'reliability', svgToPng(reliabilityDiagramSvg(reliability, `${title}: reliability`, eceLine)), charts);
   await writePng(dir, 'worst-cases', clsContactSheet(worst, `${title}: most confidently wrong`), charts);
 
   const metrics = {
     ...clsSummaryJson(result, ci),
+    reliability,
+    ...(options.operatingPoints ? { melanomaOperatingPoints: options.operatingPoints } : {}),
     disclaimer: RESEARCH_DISCLAIMER,
     worstCases: worst.map((w) => ({ id: w.id, trueLabel: w.trueLabel, predictedLabel: w.predictedLabel, confidence: w.confidence })),
   };
@@ -221,12 +244,27 @@ export async function writeClsReport(dir: string, result: ClsEvalResult, cases: 
     }),
     '',
     ...(result.notes.length > 0 ? ['Notes:', '', ...result.notes.map((note) => `- ${note}`), ''] : []),
+    '## Calibration',
+    '',
+    '| Expected calibration error (15 bins of top-class confidence) | Value |',
+    '|---|---|',
+    `| Over the images as they come | ${formatNumber(ece.natural)} |`,
+    `| With every class weighted equally | ${formatNumber(ece.balanced)} |`,
+    '',
+    '![Reliability diagram](reliability.png)',
+    '',
+    '## Melanoma operating points',
+    '',
+    ...operatingPointLines(options.operatingPoints),
+    '',
     '## Definitions',
     '',
     '- Predicted class: the highest probability (ties go to the class listed first). Top-2: the true class is among the two highest.',
     '- Balanced accuracy: the mean recall over the classes present in the truth.',
     '- Precision of a never-predicted class and recall of a class absent from the truth are reported as 0 (see notes).',
     '- ROC-AUC: one-vs-rest from each class probability, Mann–Whitney with tied scores counting one half; the macro value averages the classes that have both positives and negatives.',
+    '- Expected calibration error: over 15 equal bins of the top-class probability, the share-weighted mean of |accuracy − mean confidence|.',
+    '- Operating point: the highest threshold on p(melanoma) whose sensitivity reaches the target on the data it was chosen on (the classifier\'s validation part when it comes from dermkit.json); sensitivity and specificity are then measured here.',
     '',
     '## Charts',
     '',

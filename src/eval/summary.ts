@@ -7,6 +7,7 @@ import type { ClsEvalResult } from './cls-metrics.js';
 import { expectedCalibrationError } from './calibration.js';
 import { ClsResampler } from './cls-resampling.js';
 import { summariseSegScores, type ConfusionCounts, type SegEvalResult } from './seg-metrics.js';
+import type { MelanomaOperatingPoints } from './operating-points.js';
 
 export type SegCiMetric = 'dice' | 'iou' | 'miou' | 'thresholdedJaccard';
 export type SegConfidenceIntervals = Record<SegCiMetric, ConfidenceInterval>;
@@ -130,6 +131,8 @@ export interface ClsSummaryJson {
   ece: number;
   balancedEce: number;
   ci?: ClsConfidenceIntervals;
+  /** Melanoma thresholds for target sensitivities and what they reach on this data (src/eval/operating-points.ts). */
+  melanomaOperatingPoints?: MelanomaOperatingPoints | null;
 }
 
 export function clsSummaryJson(result: ClsEvalResult, ci?: ClsConfidenceIntervals): ClsSummaryJson {

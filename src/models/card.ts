@@ -61,6 +61,17 @@ export async function writeModelCard(input: ModelCardInput): Promise<string> {
     const ece = cal.ece ? `; expected calibration error ${cal.ece.before.toFixed(3)} before, ${cal.ece.after.toFixed(3)} after` : '';
     md += `- Calibration: ${prior}temperature ${cal.temperature.toFixed(3)}${cal.fittedOn ? ` fitted on ${cal.fittedOn}` : ''}${ece}\n`;
   }
+  const triage = config.triage;
+  if (triage?.operatingPoints?.length) {
+    const points = triage.operatingPoints.map((o) => `p ≥ ${o.threshold.toFixed(4)} for sensitivity ${o.targetSensitivity} (specificity ${o.specificity.toFixed(3)})`).join('; ');
+    md += `- Flag for review (${triage.label}): ${points}${triage.fittedOn ? `, chosen on ${triage.fittedOn}` : ''}${triage.threshold !== undefined ? `; default threshold ${triage.threshold.toFixed(4)}` : ''}\n`;
+  }
+  const ood = config.ood;
+  if (ood) {
+    md += `- Out-of-distribution warning: smallest Mahalanobis distance of the pooled features (random projection to ${ood.projection.dims} dimensions) to a class mean outside [${ood.range[0]}, ${ood.range[1]}], the range of ${(ood.coverage * 100).toFixed(1)} % of the held-out images (fitted on ${ood.fittedOn})\n`;
+    if (ood.flagged) md += `- Share of the held-out images each warning flags: ${Object.entries(ood.flagged).map(([code, share]) => `${code} ${(share * 100).toFixed(1)} %`).join(', ')}\n`;
+    if (ood.probes) md += `- Generated non-dermoscopy images (flat colours, noise, gradients, text, a document) flagged as out of distribution or without a lesion: ${ood.probes.flagged} of ${ood.probes.total} (out of distribution: ${ood.probes.outOfDistribution})${ood.probes.missed.length ? `; missed: ${ood.probes.missed.join(', ')}` : ''}\n`;
+  }
   if (config.maskThreshold !== undefined) md += `- Mask threshold: ${config.maskThreshold}; post-processing: largest connected component, holes filled\n`;
   md += `- Initialisation: ${init}${weightsLicence ? ` — licence ${weightsLicence}` : ''}\n`;
   md += `- Created with dermkit ${config.provenance.dermkitVersion} on ${config.provenance.createdAt}\n\n`;

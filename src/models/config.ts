@@ -46,6 +46,70 @@ export interface Calibration {
   ece?: { before: number; after: number };
 }
 
+/** The class name HAM10000 ('mel') or a spelled-out list ('melanoma') uses for melanoma. */
+export function isMelanoma(name: string): boolean {
+  return /^mel(anoma)?$/i.test(name);
+}
+
+/** A threshold on one class's probability and what it reaches on held-out data. */
+export interface OperatingPoint {
+  /** The sensitivity the threshold was chosen to reach (e.g. 0.95). */
+  targetSensitivity: number;
+  /** Flag when p(class) >= threshold. */
+  threshold: number;
+  /** What it reached on the data it was chosen on. */
+  sensitivity: number;
+  specificity: number;
+}
+
+/**
+ * Triage: flag an image for review when one class (melanoma) is likely enough, at a threshold
+ * chosen for a sensitivity rather than by the arg-max (src/pipeline/triage.ts).
+ */
+export interface Triage {
+  /** The class that is flagged. */
+  label: string;
+  /** Default threshold of `analyze`; absent = no flag unless one is asked for (`--mel-threshold`). */
+  threshold?: number;
+  /** Thresholds for target sensitivities, chosen on held-out data by `dermkit models calibrate`. */
+  operatingPoints?: OperatingPoint[];
+  fittedOn?: string;
+}
+
+/**
+ * Out-of-distribution detector over the classifier's pooled penultimate features (views
+ * concatenated), fitted by `dermkit models fit-ood` (src/eval/fit-ood.ts) and scored by
+ * src/pipeline/ood.ts: features scaled to unit length -> a seeded Gaussian random projection to
+ * `dims` dimensions -> the smallest Mahalanobis distance to a class mean under one shared
+ * covariance (Lee et al. 2018). The projection is rebuilt from its seed, so the file holds only
+ * the fitted statistics, as base64 float32 (little-endian) to keep it short.
+ *
+ * Both tails are flagged: far from every class (unlike the data), and also much nearer a class
+ * mean than real images ever are. In many dimensions typical images lie on a shell around the
+ * means, not at them; featureless inputs (a flat colour, a blank page) give near-average
+ * features and fall inside it (the typicality argument of Nalisnick et al. 2019).
+ */
+export interface OodDetector {
+  method: 'mahalanobis-random-projection';
+  projection: { seed: number; inputs: number; dims: number };
+  /** Per class, the mean of its projected features (dims values, base64 float32). */
+  classMeans: Record<string, string>;
+  /** Inverse of the shared within-class covariance (dims x dims, row-major, base64 float32). */
+  precision: string;
+  /** Distances outside [low, high] are out of distribution: the range that holds a share `coverage` of the held-out images, centred (equal tails). */
+  range: [number, number];
+  coverage: number;
+  fittedOn: string;
+  /** Fraction of the held-out images each warning code flags (and 'any'), with this detector. */
+  flagged?: Record<string, number>;
+  /**
+   * Generated non-dermoscopy images (flat colours, noise, text, gradients, documents): how many got
+   * an out-of-distribution or no-lesion warning (`flagged`, the rest `missed`), and how many the
+   * out-of-distribution warning alone.
+   */
+  probes?: { total: number; flagged: number; outOfDistribution: number; missed: string[] };
+}
+
 export type ModelKind = 'segmenter' | 'classifier';
 
 export interface Provenance {
@@ -81,6 +145,10 @@ export interface ModelConfig {
   roiMargin?: number;
   /** Classifier: calibration of its probabilities (absent = the softmax as it is). */
   calibration?: Calibration;
+  /** Classifier: flag for review at a threshold on one class (melanoma). */
+  triage?: Triage;
+  /** Classifier: out-of-distribution detector on its features. */
+  ood?: OodDetector;
 
   /** Segmenter: probability above which a pixel is lesion. */
   maskThreshold?: number;

@@ -2,6 +2,10 @@
  * The two-stage cascade of Innani et al.: segment the lesion, cut out the ROI (mask x image,
  * cropped to the lesion), classify the ROI. With `roi: false` the classifier sees the whole
  * image (the paper's "without ROI" arm).
+ *
+ * Every result also says why and how far to trust it: the class activation map of the top class
+ * (where the classifier found its evidence), warnings (src/pipeline/warnings.ts), the
+ * out-of-distribution score, and the melanoma review flag (src/pipeline/triage.ts).
  */
 import type { BBox, GrayImage, ProbabilityMap, RgbImage } from '../image/types.js';
 import { decodeImage } from '../image/decode.js';
@@ -9,12 +13,18 @@ import { probabilityFromSquare } from '../image/resize.js';
 import { areaFraction, boundingBox, cleanMask } from '../image/mask.js';
 import type { ClassifierInput } from '../models/config.js';
 import { prepareInput } from '../models/preprocess.js';
-import { classifierViews, classify, viewImage } from './classify.js';
+import { classActivationMap } from './cam.js';
+import { classifierViews, classifyExplained, cutView } from './classify.js';
+import { oodScore } from './ood.js';
 import type { ModelRunner } from './predictor.js';
 import type { StageOptions } from './stage.js';
+import { reviewFor, type Review } from './triage.js';
 import { averageOverViews } from './tta.js';
+import { warningsFor, type ResultWarning } from './warnings.js';
 
 export type { StageOptions } from './stage.js';
+export type { Review } from './triage.js';
+export type { ResultWarning, WarningCode } from './warnings.js';
 export { classify } from './classify.js';
 
 export const RESEARCH_NOTICE = 'Research use only: not a medical device and not a diagnosis.';
@@ -33,6 +43,8 @@ export interface AnalyzeOptions extends StageOptions {
   /** Name used in error messages when `image` is a buffer. */
   name?: string;
   maxPixels?: number;
+  /** Flag for review when p(melanoma) >= this (default: the classifier's `triage.threshold`, else no flag). */
+  melThreshold?: number;
 }
 
 export interface AnalysisResult {
@@ -49,6 +61,20 @@ export interface AnalysisResult {
   lesionAreaFraction: number;
   /** Lesion bounding box in original pixels; null when no lesion was found. */
   bbox: BBox | null;
+  /**
+   * Class activation map of the top class at the input's size: 0 where the classifier found no
+   * evidence for it, 255 where it found the most (src/pipeline/cam.ts). Null when the classifier
+   * or its runner has none.
+   */
+  cam: GrayImage | null;
+  /** The classifier's pooled penultimate features (views side by side); null when its runner gives none. */
+  features: Float32Array | null;
+  /** Out-of-distribution score and the range of the held-out images' scores (outside it: a warning); null without a fitted detector (dermkit.json `ood`). */
+  ood: { score: number; range: [number, number] } | null;
+  /** Flag for review on p(melanoma); null when no threshold was asked for or configured. */
+  review: Review | null;
+  /** What to be wary of in this result (empty when nothing is). */
+  warnings: ResultWarning[];
   timingsMs: { decode: number; segment: number; roi: number; classify: number; total: number };
 }
 
@@ -64,12 +90,15 @@ export interface Findings {
   top: { label: string; probability: number };
   lesionAreaFraction: number;
   bbox: BBox | null;
+  warnings: ResultWarning[];
+  review: Review | null;
+  ood: { score: number; range: [number, number] } | null;
 }
 
 export function findings(r: AnalysisResult): Findings {
   return {
     notice: RESEARCH_NOTICE, width: r.width, height: r.height, probabilities: r.probabilities, top: r.top,
-    lesionAreaFraction: r.lesionAreaFraction, bbox: r.bbox,
+    lesionAreaFraction: r.lesionAreaFraction, bbox: r.bbox, warnings: r.warnings, review: r.review, ood: r.ood,
   };
 }
 
@@ -123,22 +152,34 @@ export async function analyze(image: RgbImage | string | Buffer, opts: AnalyzeOp
   const t2 = performance.now();
   const bbox = boundingBox(mask);
   const inputs = viewsFor(opts.classifier, opts.roi);
-  const margin = opts.roiMargin ?? opts.classifier.config.roiMargin;
-  const views = inputs.map((input) => viewImage(img, mask, input, margin));
+  const config = opts.classifier.config;
+  const margin = opts.roiMargin ?? config.roiMargin;
+  const views = inputs.map((input) => cutView(img, mask, input, margin));
   const t3 = performance.now();
-  const probabilities = await classify(views, opts.classifier, opts);
+  const { probabilities, maps, features } = await classifyExplained(views.map((v) => v.image), opts.classifier, opts);
+  const top = topClass(probabilities);
+  const classes = config.classes ?? [];
+  const cam = maps && classActivationMap(maps.map((m, i) => ({ ...m, box: views[i]!.box })), classes.indexOf(top.label), classes.length, img.width, img.height);
+  const ood = features && config.ood ? { score: oodScore(features, config.ood), range: config.ood.range } : null;
   const t4 = performance.now();
   const lesionView = inputs.findIndex((input) => input !== 'image');
+  const lesionAreaFraction = areaFraction(mask);
+  const warnings = warningsFor({ width: img.width, height: img.height, mask, lesionAreaFraction, top, ood }, { segmenter: opts.segmenter.config, classifier: config });
   return {
     width: img.width,
     height: img.height,
     mask,
-    roi: views[lesionView >= 0 ? lesionView : 0]!,
+    roi: views[lesionView >= 0 ? lesionView : 0]!.image,
     classifiedOn: inputs.join('+'),
     probabilities,
-    top: topClass(probabilities),
-    lesionAreaFraction: areaFraction(mask),
+    top,
+    lesionAreaFraction,
     bbox,
+    cam,
+    features,
+    ood,
+    review: reviewFor(probabilities, config, opts.melThreshold),
+    warnings,
     timingsMs: { decode: t1 - t0, segment: t2 - t1, roi: t3 - t2, classify: t4 - t3, total: t4 - t0 },
   };
 }

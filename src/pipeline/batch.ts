@@ -1,6 +1,7 @@
 /**
  * Batch analysis of files and folders: writes per image `<name>.mask.png`, `<name>.roi.jpg`,
- * `<name>.overlay.png`, appends one JSON line per image to `results.jsonl`, and ends with
+ * `<name>.overlay.png`, `<name>.cam.png` (the top class's activation map over the image, for
+ * classifiers that have one), appends one JSON line per image to `results.jsonl`, and ends with
  * `summary.csv`. A bad file is reported and skipped; images already in results.jsonl are not
  * analysed again, so an interrupted run resumes where it stopped.
  */
@@ -8,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS, decodeImage, encodeJpeg, encodePng } from '../image/decode.js';
+import { heatmapOverlay } from '../image/heatmap.js';
 import { renderOverlay } from '../image/overlay.js';
 import { analyze, overlayLabel, RESEARCH_NOTICE, type AnalysisResult } from './analyze.js';
 import type { Predictor } from './predictor.js';
@@ -28,8 +30,12 @@ export interface BatchRecord {
   lesionAreaFraction?: number;
   classifiedOn?: AnalysisResult['classifiedOn'];
   bbox?: AnalysisResult['bbox'];
+  warnings?: AnalysisResult['warnings'];
+  review?: AnalysisResult['review'];
+  ood?: AnalysisResult['ood'];
   timingsMs?: AnalysisResult['timingsMs'];
-  outputs?: { mask: string; roi: string; overlay: string };
+  /** Output file names; `cam` when the classifier has class activation maps. */
+  outputs?: { mask: string; roi: string; overlay: string; cam?: string };
   notice: string;
 }
 
@@ -40,6 +46,8 @@ export interface BatchOptions {
   roi?: boolean;
   tta?: boolean;
   maxPixels?: number;
+  /** Flag for review when p(melanoma) >= this (default: the classifier's own, if any). */
+  melThreshold?: number;
   /** Images analysed at once (each holds its decoded image in memory). */
   concurrency?: number;
   /** Called after each image, for progress display. */
@@ -99,7 +107,7 @@ export interface ImageOutputs {
   files: Record<string, Buffer>;
 }
 
-export type CascadeOptions = Pick<BatchOptions, 'segmenter' | 'classifier' | 'roi' | 'tta' | 'maxPixels'>;
+export type CascadeOptions = Pick<BatchOptions, 'segmenter' | 'classifier' | 'roi' | 'tta' | 'maxPixels' | 'melThreshold'>;
 
 /**
  * Decode, analyse and render one image without writing anything. `input` is the file's path or
@@ -110,19 +118,23 @@ export async function analyzeImage(input: string | Buffer, file: string, name: s
   const t0 = performance.now();
   const image = await decodeImage(input, { maxPixels: opts.maxPixels, name: file });
   const decodeMs = performance.now() - t0;
-  const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi, tta: opts.tta });
+  const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, roi: opts.roi, tta: opts.tta, melThreshold: opts.melThreshold });
   r.timingsMs.decode = decodeMs;
   r.timingsMs.total += decodeMs;
-  const outputs = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };
+  const outputs: NonNullable<BatchRecord['outputs']> = { mask: `${name}.mask.png`, roi: `${name}.roi.jpg`, overlay: `${name}.overlay.png` };
   const files = {
     [outputs.mask]: await encodePng(r.mask),
     [outputs.roi]: await encodeJpeg(r.roi),
     [outputs.overlay]: await renderOverlay(image, r.mask, overlayLabel(r.top)),
   };
+  if (r.cam) {
+    outputs.cam = `${name}.cam.png`;
+    files[outputs.cam] = await encodePng(heatmapOverlay(image, r.cam));
+  }
   const record: BatchRecord = {
     file, name, ok: true, width: r.width, height: r.height, top: r.top.label, topProbability: r.top.probability,
-    probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, classifiedOn: r.classifiedOn, bbox: r.bbox, timingsMs: r.timingsMs,
-    outputs, notice: RESEARCH_NOTICE,
+    probabilities: r.probabilities, lesionAreaFraction: r.lesionAreaFraction, classifiedOn: r.classifiedOn, bbox: r.bbox,
+    warnings: r.warnings, review: r.review, ood: r.ood, timingsMs: r.timingsMs, outputs, notice: RESEARCH_NOTICE,
   };
   return { record, files };
 }
@@ -169,10 +181,10 @@ function csvField(v: unknown): string {
 }
 
 export function summaryCsv(records: BatchRecord[], classes: string[]): string {
-  const header = ['file', 'ok', 'error', 'top', 'top_probability', ...classes.map((c) => `p_${c}`), 'lesion_area_fraction', 'width', 'height'];
+  const header = ['file', 'ok', 'error', 'top', 'top_probability', ...classes.map((c) => `p_${c}`), 'lesion_area_fraction', 'width', 'height', 'warnings', 'flag_for_review'];
   const rows = records.map((r) => [
     r.file, r.ok, r.error, r.top, r.topProbability?.toFixed(6), ...classes.map((c) => r.probabilities?.[c]?.toFixed(6)),
-    r.lesionAreaFraction?.toFixed(6), r.width, r.height,
+    r.lesionAreaFraction?.toFixed(6), r.width, r.height, r.warnings?.map((w) => w.code).join(' '), r.review?.flagged,
   ].map(csvField).join(','));
   return `${[header.join(','), ...rows].join('\n')}\n`;
 }

@@ -6,11 +6,16 @@
  *
  * A multi-view classifier (config `views`, e.g. whole image + lesion crop) takes its views side
  * by side as one input of 3 x views channels: one model, one file, one runner everywhere.
+ *
+ * Where the runner gives them (src/models/explain.ts), the class activation maps of each view
+ * and the pooled features come back with the probabilities, from the same pass.
  */
-import type { GrayImage, RgbImage } from '../image/types.js';
+import type { BBox, GrayImage, RgbImage } from '../image/types.js';
 import { extractRoi } from '../image/roi.js';
 import type { Calibration, ClassifierInput, ModelConfig } from '../models/config.js';
+import { FEATURES_OUTPUT, MAIN_OUTPUT, camOutput } from '../models/outputs.js';
 import { prepareInput } from '../models/preprocess.js';
+import type { ViewMaps } from './cam.js';
 import type { ModelRunner } from './predictor.js';
 import { averageOverViews } from './tta.js';
 import type { StageOptions } from './stage.js';
@@ -23,10 +28,22 @@ export function classifierViews(config: ModelConfig): ClassifierInput[] {
   return config.views ? [...config.views] : [config.trainedOn ?? 'roi'];
 }
 
+export interface ClassifierView {
+  image: RgbImage;
+  /** Where it was cut from in the photo. */
+  box: BBox;
+}
+
 /** One view of the photo: the whole image, the masked ROI, or the unmasked lesion box (an empty mask gives the whole image). */
+export function cutView(img: RgbImage, mask: GrayImage, input: ClassifierInput, margin = DEFAULT_ROI_MARGIN): ClassifierView {
+  if (input === 'image') return { image: img, box: { x: 0, y: 0, width: img.width, height: img.height } };
+  const { roi, box } = extractRoi(img, mask, { margin, applyMask: input === 'roi' });
+  return { image: roi, box };
+}
+
+/** The pixels of `cutView`. */
 export function viewImage(img: RgbImage, mask: GrayImage, input: ClassifierInput, margin = DEFAULT_ROI_MARGIN): RgbImage {
-  if (input === 'image') return img;
-  return extractRoi(img, mask, { margin, applyMask: input === 'roi' }).roi;
+  return cutView(img, mask, input, margin).image;
 }
 
 /** softmax((log p + logPriorShift) / temperature), from probabilities; without calibration the input as it is. */
@@ -44,26 +61,45 @@ export function calibrate(probabilities: ArrayLike<number>, calibration: Calibra
   return p;
 }
 
-/** The classifier's softmax before calibration, for the views given (one image per view, in `classifierViews` order). */
-export async function classifierOutput(views: readonly RgbImage[], classifier: ModelRunner, opts: StageOptions = {}): Promise<Float32Array> {
-  const p = classifier.config.preprocessing;
-  const prepared = await Promise.all(views.map(async (v) => (await prepareInput(v, p, opts.resize)).data));
-  const input = prepared.length === 1 ? prepared[0]! : interleaveChannels(prepared, p.inputSize * p.inputSize);
-  const run = (x: Float32Array) => classifier.predict(x, 1);
-  const out = opts.tta ? await averageOverViews(input, p.inputSize, run, false, 3 * prepared.length) : await run(input);
-  const classes = classifier.config.classes ?? [];
-  if (out.length !== classes.length) throw new Error(`classifier output has ${out.length} values for ${classes.length} classes`);
-  return out;
+export interface Classification {
+  /** Calibrated probability per class. */
+  probabilities: Record<string, number>;
+  /** Per view (in `classifierViews` order), its class activation maps; null when the runner gives none. */
+  maps: Array<Omit<ViewMaps, 'box'>> | null;
+  /** Pooled penultimate features, the views' side by side; null when the runner gives none. */
+  features: Float32Array | null;
+}
+
+/** Calibrated class probabilities for the views given (one image per view, in `classifierViews` order), with the maps and features where the runner gives them. */
+export async function classifyExplained(views: readonly RgbImage[], classifier: ModelRunner, opts: StageOptions = {}): Promise<Classification> {
+  const { config } = classifier;
+  const expected = classifierViews(config).length;
+  if (views.length !== expected) throw new Error(`this classifier takes ${expected} view(s) (${classifierViews(config).join(' + ')}), got ${views.length}`);
+  const p = config.preprocessing;
+  const prepared = await Promise.all(views.map((v) => prepareInput(v, p, opts.resize)));
+  const input = prepared.length === 1 ? prepared[0]!.data : interleaveChannels(prepared.map((v) => v.data), p.inputSize * p.inputSize);
+  const outputs = classifier.run ? await classifier.run(input, 1) : { [MAIN_OUTPUT]: await classifier.predict(input, 1) };
+  // TTA averages the probabilities over the 8 orientations; the maps and the features stay those
+  // of the views as given, which is also how the out-of-distribution detector was fitted.
+  const softmax = opts.tta ? await averageOverViews(input, p.inputSize, (x) => classifier.predict(x, 1), false, 3 * prepared.length) : outputs[MAIN_OUTPUT]!;
+  const classes = config.classes ?? [];
+  if (softmax.length !== classes.length) throw new Error(`classifier output has ${softmax.length} values for ${classes.length} classes`);
+  const calibrated = calibrate(softmax, config.calibration);
+  const cams = prepared.map((_, view) => outputs[camOutput(view)]);
+  const maps = cams.every((cam) => cam !== undefined)
+    ? cams.map((data, view) => ({ data: data!, size: Math.round(Math.sqrt(data!.length / classes.length)), transform: prepared[view]!.transform }))
+    : null;
+  return {
+    probabilities: Object.fromEntries(classes.map((c, i) => [c, calibrated[i]!])),
+    maps,
+    features: outputs[FEATURES_OUTPUT] ?? null,
+  };
 }
 
 /** Calibrated class probabilities for the views given. */
 export async function classify(views: RgbImage | readonly RgbImage[], classifier: ModelRunner, opts: StageOptions = {}): Promise<Record<string, number>> {
   const list = Array.isArray(views) ? views : [views as RgbImage];
-  const expected = classifierViews(classifier.config).length;
-  if (list.length !== expected) throw new Error(`this classifier takes ${expected} view(s) (${classifierViews(classifier.config).join(' + ')}), got ${list.length}`);
-  const probabilities = calibrate(await classifierOutput(list, classifier, opts), classifier.config.calibration);
-  const classes = classifier.config.classes ?? [];
-  return Object.fromEntries(classes.map((c, i) => [c, probabilities[i]!]));
+  return (await classifyExplained(list, classifier, opts)).probabilities;
 }
 
 /** HWC images of 3 channels each, side by side per pixel: [view0 rgb, view1 rgb, ...]. */

@@ -1,27 +1,36 @@
 /**
  * A Predictor runs a model on a batch of preprocessed NHWC inputs and returns the raw output,
  * whichever engine executes it: ONNX Runtime (the fast default on Node) or TF.js (the browser
- * path and the numerical oracle).
+ * path and the numerical oracle). Classifiers with a GAP + dense head also give their class
+ * activation maps and pooled features (src/models/explain.ts) through `run`.
  */
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from '../models/tf.js';
 import type { ModelConfig } from '../models/config.js';
 import type { DermkitModel } from '../models/registry.js';
+import { explanationModel } from '../models/explain.js';
+import { MAIN_OUTPUT } from '../models/outputs.js';
 import { ONNX_FILE, loadModel, readModelConfig } from '../models/io.js';
 import { createOnnxPredictor, exportOnnx } from '../engine/index.js';
 
 export type EngineName = 'onnx' | 'tfjs';
+
+/** A model's outputs by name (src/models/outputs.ts), each flattened over the batch. */
+export type ModelOutputs = Record<string, Float32Array>;
 
 /** What the cascade needs of a model, whichever runtime executes it (ORT on Node or in the browser, TF.js). */
 export interface ModelRunner {
   readonly config: ModelConfig;
   /** `input` holds `batch` images of [size, size, 3] (3 per view for a multi-view classifier); returns the flattened model output. */
   predict(input: Float32Array, batch: number): Promise<Float32Array>;
+  /** Every output by name: `output` (what `predict` returns) and any explanation outputs the model has. Absent: `output` only. */
+  run?(input: Float32Array, batch: number): Promise<ModelOutputs>;
 }
 
 export interface Predictor extends ModelRunner {
   readonly engine: EngineName;
+  run(input: Float32Array, batch: number): Promise<ModelOutputs>;
   dispose(): void;
 }
 
@@ -30,34 +39,58 @@ export { ONNX_FILE };
 export function tfjsPredictor({ model, config }: DermkitModel): Predictor {
   const size = config.preprocessing.inputSize;
   const channels = model.inputs[0]!.shape[3] ?? 3;
+  const explained = explanationModel(model);
+  const names = [MAIN_OUTPUT, ...(explained?.extraOutputs ?? [])];
+  const tensorOf = (input: Float32Array, batch: number) => tf.tensor4d(input, [batch, size, size, channels]);
+  const predict = async (input: Float32Array, batch: number): Promise<Float32Array> => {
+    const out = tf.tidy(() => model.predict(tensorOf(input, batch)) as tf.Tensor);
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  };
   return {
     config,
     engine: 'tfjs',
-    async predict(input, batch) {
-      const out = tf.tidy(() => model.predict(tf.tensor4d(input, [batch, size, size, channels])) as tf.Tensor);
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return data;
+    predict,
+    async run(input, batch) {
+      if (!explained) return { [MAIN_OUTPUT]: await predict(input, batch) };
+      const outs = tf.tidy(() => explained.model.predict(tensorOf(input, batch)) as tf.Tensor[]);
+      const data = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
+      tf.dispose(outs);
+      return Object.fromEntries(names.map((name, i) => [name, data[i]!]));
     },
-    dispose: () => model.dispose(),
+    // The explanation model holds the model's own layers too: disposing it releases both.
+    dispose: () => (explained?.model ?? model).dispose(),
   };
+}
+
+/**
+ * The ONNX model dermkit runs for inference: the model's output, plus the class activation maps
+ * and features where its head allows (src/models/explain.ts). Releases `model`.
+ */
+export function exportInferenceOnnx(model: tf.LayersModel): Uint8Array {
+  const explained = explanationModel(model);
+  try {
+    return exportOnnx(explained?.model ?? model, { outputNames: [MAIN_OUTPUT, ...(explained?.extraOutputs ?? [])] });
+  } finally {
+    (explained?.model ?? model).dispose();
+  }
 }
 
 async function onnxPredictor(config: ModelConfig, onnxBytes: Uint8Array, threads?: number): Promise<Predictor> {
   const session = await createOnnxPredictor(onnxBytes, { threads });
-  return { config, engine: 'onnx', predict: (x, b) => session.predict(x, b), dispose: () => session.dispose() };
+  return { config, engine: 'onnx', predict: (x, b) => session.predict(x, b), run: (x, b) => session.run(x, b), dispose: () => session.dispose() };
 }
 
 /** Convert an in-memory TF.js model to ONNX and run it there (the TF.js copy is released). */
 export async function onnxPredictorFor(m: DermkitModel, threads?: number): Promise<Predictor> {
-  const bytes = exportOnnx(m.model);
-  m.model.dispose();
-  return onnxPredictor(m.config, bytes, threads);
+  return onnxPredictor(m.config, exportInferenceOnnx(m.model), threads);
 }
 
 /**
  * Load a model directory for inference. With the ONNX engine an exported `model.onnx` is used
- * when present; otherwise the TF.js model is converted in memory.
+ * when present (as it is: one exported before explanation outputs existed has none); otherwise
+ * the TF.js model is converted in memory.
  */
 export async function loadPredictor(dir: string, engine: EngineName = 'onnx', threads?: number): Promise<Predictor> {
   if (engine === 'tfjs') return tfjsPredictor(await loadModel(dir));

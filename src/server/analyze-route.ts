@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeImage, encodePng } from '../image/decode.js';
+import { heatmapOverlay } from '../image/heatmap.js';
 import { renderOverlay } from '../image/overlay.js';
 import { analyze, findings } from '../pipeline/analyze.js';
 import type { Predictor } from '../pipeline/predictor.js';
@@ -60,17 +61,29 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   return { bytes: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), name: 'upload' };
 }
 
-async function analyzeUpload(upload: Upload, opts: AnalyzeRouteOptions, queueMs: number): Promise<AnalysisBody> {
+interface AnalyzeQuery {
+  melThreshold?: number;
+}
+
+const analyzeQuerySchema = {
+  type: 'object',
+  properties: { melThreshold: { type: 'number', minimum: 0, maximum: 1, description: 'Flag for review when p(mel) >= this (default: the classifier\'s own threshold, if any).' } },
+  additionalProperties: false,
+} as const;
+
+async function analyzeUpload(upload: Upload, query: AnalyzeQuery, opts: AnalyzeRouteOptions, queueMs: number): Promise<AnalysisBody> {
   const start = performance.now();
   const image = await decodeImage(upload.bytes, { maxPixels: opts.maxPixels, name: upload.name });
   const decodeMs = performance.now() - start;
-  const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier });
+  const r = await analyze(image, { segmenter: opts.segmenter, classifier: opts.classifier, melThreshold: query.melThreshold });
   const encodeStart = performance.now();
-  const [mask, overlay, roi] = await Promise.all([encodePng(r.mask), renderOverlay(image, r.mask, overlayLabel(r.top)), encodePng(r.roi)]);
+  const [mask, overlay, roi, cam] = await Promise.all([
+    encodePng(r.mask), renderOverlay(image, r.mask, overlayLabel(r.top)), encodePng(r.roi), r.cam && encodePng(heatmapOverlay(image, r.cam)),
+  ]);
   const encodeMs = performance.now() - encodeStart;
   return {
     ...findings(r),
-    images: { mask: mask.toString('base64'), overlay: overlay.toString('base64'), roi: roi.toString('base64') },
+    images: { mask: mask.toString('base64'), overlay: overlay.toString('base64'), roi: roi.toString('base64'), ...(cam ? { cam: cam.toString('base64') } : {}) },
     models: opts.models,
     engine: opts.segmenter.engine,
     timingsMs: {
@@ -111,8 +124,8 @@ export function registerAnalyzeRoute(app: FastifyInstance, opts: AnalyzeRouteOpt
   const { queue } = opts;
   app.decorateRequest('admittedAt', 0);
 
-  app.post('/v1/analyze', {
-    schema: { response: { 200: analysisSchema } },
+  app.post<{ Querystring: AnalyzeQuery }>('/v1/analyze', {
+    schema: { querystring: analyzeQuerySchema, response: { 200: analysisSchema } },
     // Before the body is read: a full queue costs the server nothing but this answer.
     onRequest: async (request, reply) => {
       const place = queue.admit();
@@ -125,7 +138,7 @@ export function registerAnalyzeRoute(app: FastifyInstance, opts: AnalyzeRouteOpt
       const upload = await readUpload(request);
       const { signal, timedOut } = requestSignal(request, reply, opts.requestTimeoutMs);
       const queuedAt = performance.now();
-      const work = queue.run(() => analyzeUpload(upload, opts, performance.now() - queuedAt), signal);
+      const work = queue.run(() => analyzeUpload(upload, request.query, opts, performance.now() - queuedAt), signal);
       try {
         const body = await untilAborted(work, signal);
         return reply.header('cache-control', 'no-store').send(body);

@@ -32,8 +32,8 @@ export interface ModelRef {
 }
 
 export interface AnalysisBody extends Findings {
-  /** Base64-encoded PNG files. */
-  images: { mask: string; overlay: string; roi: string };
+  /** Base64-encoded PNG files; `cam` (the top class's activation map over the image) when the classifier has one. */
+  images: { mask: string; overlay: string; roi: string; cam?: string };
   models: { segmenter: ModelRef; classifier: ModelRef };
   engine: 'onnx' | 'tfjs';
   timingsMs: { queue: number; decode: number; segment: number; roi: number; classify: number; encode: number; total: number };

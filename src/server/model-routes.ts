@@ -3,9 +3,8 @@ import { access } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { exportOnnx } from '../engine/index.js';
 import { loadModel } from '../models/io.js';
-import { ONNX_FILE } from '../pipeline/predictor.js';
+import { exportInferenceOnnx, ONNX_FILE } from '../pipeline/predictor.js';
 import { ApiError } from './errors.js';
 import type { ModelFileName, ModelInfo } from './models-info.js';
 import { modelsSchema } from './schemas.js';
@@ -17,18 +16,15 @@ const FILE_TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
 };
 
-/** The ONNX model of a directory that has only the TF.js one: exported once, on first request, then kept. */
+/**
+ * The ONNX model of a directory that has only the TF.js one, with its explanation outputs (class
+ * activation maps, features) for private mode: exported once, on first request, then kept.
+ */
 function onnxExporter(info: ModelInfo): () => Promise<Uint8Array> {
   let exported: Promise<Uint8Array> | undefined;
   return () => {
     if (!exported) {
-      exported = loadModel(info.dir).then(({ model }) => {
-        try {
-          return exportOnnx(model);
-        } finally {
-          model.dispose();
-        }
-      });
+      exported = loadModel(info.dir).then(({ model }) => exportInferenceOnnx(model));
       // A failed export is tried again on the next request rather than remembered.
       exported.catch(() => (exported = undefined));
     }

@@ -91,7 +91,11 @@ export function openApiDocument(limits: OpenApiLimits): object {
           description:
             'Send the image either as the raw request body (Content-Type one of the image types, or application/octet-stream) ' +
             'or as multipart/form-data with one file part (any field name; `image` by convention). JPEG, PNG, WebP, TIFF and BMP are decoded. ' +
-            'The mask, overlay and ROI come back inline as base64-encoded PNG files.',
+            'The mask, overlay, ROI and the top class\'s activation map come back inline as base64-encoded PNG files, with warnings ' +
+            '(no lesion, lesion at the border, image too small, low confidence, out of distribution) and, with `melThreshold` or a classifier default, a melanoma review flag.',
+          parameters: [
+            { name: 'melThreshold', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 1 }, description: 'Flag for review when p(mel) >= this.' },
+          ],
           requestBody: {
             required: true,
             content: {

@@ -21,6 +21,48 @@ const bbox = {
   },
 } as const;
 
+const warnings = {
+  type: 'array',
+  description: 'What to be wary of in this result; empty when nothing is. Codes: no_lesion, lesion_at_border, image_too_small, low_confidence, out_of_distribution.',
+  items: {
+    type: 'object',
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', enum: ['no_lesion', 'lesion_at_border', 'image_too_small', 'low_confidence', 'out_of_distribution'] },
+      message: { type: 'string', description: 'The warning in words, for people.' },
+    },
+  },
+} as const;
+
+const review = {
+  anyOf: [
+    {
+      type: 'object',
+      required: ['label', 'probability', 'threshold', 'flagged'],
+      properties: {
+        label: { type: 'string', description: 'The class flagged (mel).' },
+        probability: { type: 'number' },
+        threshold: { type: 'number' },
+        flagged: { type: 'boolean', description: 'probability >= threshold: flag for review.' },
+      },
+    },
+    { type: 'null' },
+  ],
+  description: 'Flag for review on p(mel), at the query\'s melThreshold or the classifier\'s default; null when neither is set.',
+} as const;
+
+const ood = {
+  anyOf: [
+    {
+      type: 'object',
+      required: ['score', 'range'],
+      properties: { score: { type: 'number' }, range: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 } },
+    },
+    { type: 'null' },
+  ],
+  description: 'Out-of-distribution score of the image (distance of its features to the nearest training class) and the range that holds the validation images\' scores; outside it the image is flagged. Null when the classifier has no fitted detector.',
+} as const;
+
 const modelRef = {
   type: 'object',
   required: ['name', 'version'],
@@ -29,7 +71,7 @@ const modelRef = {
 
 export const analysisSchema = {
   type: 'object',
-  required: ['notice', 'width', 'height', 'probabilities', 'top', 'lesionAreaFraction', 'bbox', 'images', 'models', 'engine', 'timingsMs'],
+  required: ['notice', 'width', 'height', 'probabilities', 'top', 'lesionAreaFraction', 'bbox', 'warnings', 'review', 'ood', 'images', 'models', 'engine', 'timingsMs'],
   properties: {
     notice: { type: 'string', description: 'Research use only: not a medical device and not a diagnosis.' },
     width: { type: 'integer', description: 'Width of the image as analysed (EXIF orientation applied).' },
@@ -46,6 +88,9 @@ export const analysisSchema = {
     },
     lesionAreaFraction: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of the image covered by the segmented lesion.' },
     bbox: { anyOf: [bbox, { type: 'null' }], description: 'Lesion bounding box; null when no lesion was found (the whole image is then classified).' },
+    warnings,
+    review,
+    ood,
     images: {
       type: 'object',
       description: 'Result images as base64-encoded PNG files (no `data:` prefix).',
@@ -54,6 +99,7 @@ export const analysisSchema = {
         mask: { ...base64Png, description: 'Binary lesion mask (0 or 255), one 8-bit channel, at the image size.' },
         overlay: { ...base64Png, description: 'The image with the lesion outline and the top class drawn on it.' },
         roi: { ...base64Png, description: 'The region the classifier saw: the lesion crop, pixels outside the mask black.' },
+        cam: { ...base64Png, description: 'Class activation map of the top class as a heat map over the image (blue: no evidence, red: most); absent when the classifier has none.' },
       },
     },
     models: {
@@ -165,11 +211,14 @@ const batchRecordSchema = {
     lesionAreaFraction: { type: 'number' },
     classifiedOn: { type: 'string' },
     bbox: { anyOf: [bbox, { type: 'null' }] },
+    warnings,
+    review,
+    ood,
     timingsMs: { type: 'object', additionalProperties: { type: 'number' } },
     outputs: {
       type: 'object',
-      description: 'Its mask, ROI and overlay files in the batch\'s output folder.',
-      properties: { mask: { type: 'string' }, roi: { type: 'string' }, overlay: { type: 'string' } },
+      description: 'Its mask, ROI, overlay and class activation map files in the batch\'s output folder.',
+      properties: { mask: { type: 'string' }, roi: { type: 'string' }, overlay: { type: 'string' }, cam: { type: 'string' } },
     },
     notice: { type: 'string' },
   },

@@ -101,7 +101,7 @@ async function evaluate(m: DermkitModel, task: 'seg' | 'cls', val: BatchStream, 
   try {
     const loss = lossFunction(lossNameFor(task), { classWeights });
     return await validate(task, val, (x, n) => predictor.predict(x, n), (y, p, yShape) =>
-      tf.tidy(() => loss(tf.tensor(y, yShape), tf.tensor(p, yShape)).dataSync()[0]!), m.config.classes);
+      tf.tidy(() => loss(tf.tensor(y, yShape), tf.tensor(p, yShape)).dataSync()[0]!), m.config.classes, m.config.calibration);
   } finally {
     predictor.dispose();
   }

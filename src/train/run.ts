@@ -192,7 +192,9 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
     model.config.calibration = { temperature: 1, logPriorShift: uniformPriorShift(prior) };
   }
 
-  model.config.provenance.trainingData = `${dataset.root} (${dataset.format}), split ${split.method} seed ${split.seed}: ${train.length} train / ${val.length} val`;
+  // The folders as given (relative paths stay relative): the record travels with the model to other machines.
+  const folders = typeof opts.data === 'string' ? opts.data : opts.data.join(' + ');
+  model.config.provenance.trainingData = `${folders} (${dataset.format}), split ${split.method} seed ${split.seed}: ${train.length} train / ${val.length} val`;
   // The checkpoints hold the result; free the weights so a caller running many rows stays flat.
   const trainStream = streamOf(train, true);
   const epochs = opts.epochs ?? defaults.epochs;

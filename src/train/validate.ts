@@ -8,6 +8,8 @@ import type { BatchStream } from '../data/pipeline.js';
 import { HAM_CLASSES } from '../models/config.js';
 import { scoreMasks, summariseSegScores, type SegImageScore } from '../eval/seg-metrics.js';
 import { evaluateClassification, type ClsPrediction } from '../eval/cls-metrics.js';
+import type { Calibration } from '../models/config.js';
+import { calibrate } from '../pipeline/classify.js';
 
 export interface ValidationResult {
   loss: number;
@@ -41,7 +43,12 @@ export function balancedLogLoss(predictions: readonly ClsPrediction[], classes: 
   return perClass.reduce((a, b) => a + b, 0) / perClass.length;
 }
 
-export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss, classes: readonly string[] = HAM_CLASSES): Promise<ValidationResult> {
+/**
+ * `calibration`: the classifier's (its log prior shift, when trained for a uniform output prior),
+ * applied to the outputs before the class metrics, so that the accuracies logged are those the
+ * model will give; the loss stays that of the raw outputs, as trained.
+ */
+export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss, classes: readonly string[] = HAM_CLASSES, calibration?: Calibration): Promise<ValidationResult> {
   let lossSum = 0;
   let count = 0;
   const segScores: SegImageScore[] = [];
@@ -60,7 +67,7 @@ export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: P
         segScores.push(scoreMasks(batch.ids[i]!, truth, pred));
       } else {
         const y = batch.y.subarray(i * per, (i + 1) * per);
-        predictions.push({ id: batch.ids[i], trueLabel: classes[y.indexOf(1)]!, probabilities: p.subarray(i * per, (i + 1) * per) });
+        predictions.push({ id: batch.ids[i], trueLabel: classes[y.indexOf(1)]!, probabilities: calibrate(p.subarray(i * per, (i + 1) * per), calibration) });
       }
     }
   }

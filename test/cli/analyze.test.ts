@@ -35,7 +35,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-test('analyze writes mask, ROI, overlay, results.jsonl and summary.csv for every image', async () => {
+test('analyze writes mask, ROI, overlay, class activation map, results.jsonl and summary.csv for every image', async () => {
   const inputs = path.join(work, 'good');
   await mkdir(inputs);
   const files = await writeTestImages(inputs);
@@ -52,18 +52,22 @@ test('analyze writes mask, ROI, overlay, results.jsonl and summary.csv for every
     assert.ok(mask.data.every((v) => v === 0 || v === 255), `${name} mask is not binary`);
     const overlay = await sharp(path.join(out, `${name}.overlay.png`)).metadata();
     assert.equal(overlay.width, size.width);
+    const cam = await sharp(path.join(out, `${name}.cam.png`)).metadata();
+    assert.deepEqual([cam.width, cam.height], [size.width, size.height]);
     assert.equal((await sharp(path.join(out, `${name}.roi.jpg`)).metadata()).format, 'jpeg');
   }
   const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
   for (const l of lines) {
     assert.equal(l.ok, true);
+    assert.ok(Array.isArray(l.warnings));
+    assert.equal(l.outputs.cam, `${l.name}.cam.png`);
     const sum = Object.values(l.probabilities as Record<string, number>).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(sum - 1) < 1e-5);
   }
   const csv = (await readFile(path.join(out, 'summary.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv.length, 4);
-  assert.match(csv[0]!, /^file,ok,error,top,top_probability,p_akiec/);
+  assert.match(csv[0]!, /^file,ok,error,top,top_probability,p_akiec.*,warnings,flag_for_review$/);
 
   const again = await dermkit(['analyze', inputs, '--seg', models.seg, '--cls', models.cls, '--out', out]);
   assert.equal(again.code, 0);
@@ -98,14 +102,22 @@ test('the CLI and the library preprocess identically: same model, same image, sa
   const inputs = path.join(work, 'same');
   await mkdir(inputs);
   const { small } = await writeTestImages(inputs);
-  const r = await dermkit(['analyze', small, '--seg', models.seg, '--cls', models.cls, '--out', path.join(work, 'out-same'), '--json', '--engine', 'tfjs']);
+  const r = await dermkit(['analyze', small, '--seg', models.seg, '--cls', models.cls, '--out', path.join(work, 'out-same'), '--json', '--engine', 'tfjs', '--mel-threshold', '0']);
   assert.equal(r.code, 0, r.stderr);
-  const [cliRecord] = JSON.parse(r.stdout) as { probabilities: Record<string, number>; lesionAreaFraction: number }[];
+  const [cliRecord] = JSON.parse(r.stdout) as { probabilities: Record<string, number>; lesionAreaFraction: number; warnings: unknown[]; review: { flagged: boolean } }[];
   const segmenter = await loadPredictor(models.seg, 'tfjs');
   const classifier = await loadPredictor(models.cls, 'tfjs');
-  const lib = await analyze(small, { segmenter, classifier });
+  const lib = await analyze(small, { segmenter, classifier, melThreshold: 0 });
   assert.deepEqual(cliRecord!.probabilities, lib.probabilities);
   assert.equal(cliRecord!.lesionAreaFraction, lib.lesionAreaFraction);
+  assert.deepEqual(cliRecord!.warnings, lib.warnings);
+  assert.equal(cliRecord!.review.flagged, true, '--mel-threshold 0 flags every image');
+  const text = await dermkit(['analyze', small, '--seg', models.seg, '--cls', models.cls, '--out', path.join(work, 'out-text'), '--mel-threshold', '0']);
+  assert.match(text.stdout, /FLAG FOR REVIEW: p\(mel\)/);
+  assert.match(text.stdout, /class activation map of \w+: small\.cam\.png/);
+  const bad = await dermkit(['analyze', small, '--seg', models.seg, '--cls', models.cls, '--out', path.join(work, 'out-bad'), '--mel-threshold', '1.5']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /probability between 0 and 1/);
   segmenter.dispose();
   classifier.dispose();
 });

@@ -52,6 +52,26 @@ describe('exportOnnx + createOnnxPredictor match model.predict', () => {
     }
   });
 
+  it('exports a model with several outputs under the names given, `output` first', async () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const maps = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(maps) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [pooled, maps] });
+    assert.throws(() => exportOnnx(model), /2 outputs, named 1/);
+    const predictor = await createOnnxPredictor(exportOnnx(model, { outputNames: ['output', 'maps'] }), { threads: 1 });
+    try {
+      assert.deepEqual(predictor.outputNames, ['output', 'maps']);
+      const [{ x }] = makeBatches(model, 2, 1, 2) as [{ x: Float32Array }];
+      const expected = tf.tidy(() => (model.predict(tf.tensor(x, [2, 8, 8, 3])) as tf.Tensor[]).map((t) => t.dataSync()));
+      const outputs = await predictor.run(x, 2);
+      assertClose(outputs.output!, expected[0]!, 1e-4, 'output');
+      assertClose(outputs.maps!, expected[1]!, 1e-4, 'maps');
+      assertClose(await predictor.predict(x, 2), expected[0]!, 1e-4, 'predict gives the first output');
+    } finally {
+      predictor.dispose();
+    }
+  });
+
   it('rejects bytes that are not an exported dermkit model', async () => {
     await assert.rejects(createOnnxPredictor(new Uint8Array([1, 2, 3])));
   });

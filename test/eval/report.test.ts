@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { GrayImage, RgbImage } from '../../src/image/types.js';
 import { evaluateClassification, type ClsPrediction } from '../../src/eval/cls-metrics.js';
+import { melanomaOperatingPoints } from '../../src/eval/operating-points.js';
 import { writeClsReport, writeSegReport } from '../../src/eval/report.js';
 import { SegMetricsAccumulator } from '../../src/eval/seg-metrics.js';
 import { WorstClsCases, WorstSegCases } from '../../src/eval/worst-cases.js';
@@ -73,7 +74,7 @@ describe('evaluation reports', () => {
     for (const path of Object.values(files.charts)) await assertPng(path);
   });
 
-  it('writes a classification report with confusion, recall and worst-case charts', async () => {
+  it('writes a classification report with confusion, recall, reliability and worst-case charts and the melanoma operating points', async () => {
     const classes = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'];
     const worst = new WorstClsCases(classes);
     const predictions: ClsPrediction[] = [];
@@ -87,7 +88,8 @@ describe('evaluation reports', () => {
       worst.add({ ...prediction, image: disc(8 + (i % 10)).image });
     }
     const result = evaluateClassification(classes, predictions);
-    const files = await writeClsReport(join(dir, 'cls'), result, worst, { bootstrap: { iterations: 100 } });
+    const operatingPoints = melanomaOperatingPoints(classes, predictions);
+    const files = await writeClsReport(join(dir, 'cls'), result, worst, { bootstrap: { iterations: 100 }, operatingPoints });
 
     const metrics = JSON.parse(await readFile(files.metrics, 'utf8'));
     for (const key of ['n', 'accuracy', 'balancedAccuracy', 'perClassRecall', 'confusion']) assert.ok(key in metrics, key);
@@ -99,8 +101,15 @@ describe('evaluation reports', () => {
     assert.ok(markdown.includes(DISCLAIMER));
     // Melanoma is the first row of the per-class table.
     assert.match(markdown, /\| Class \|[^\n]*\n\|[-|]+\n\| mel \|/);
-    assert.deepEqual(Object.keys(files.charts).sort(), ['confusion', 'recall', 'worst-cases']);
+    assert.deepEqual(Object.keys(files.charts).sort(), ['confusion', 'recall', 'reliability', 'worst-cases']);
     for (const path of Object.values(files.charts)) await assertPng(path);
+    assert.ok(markdown.includes('![Reliability diagram](reliability.png)'));
+    assert.match(markdown, /\| Over the images as they come \| 0\.\d{4} \|/);
+    // Both target sensitivities, chosen on this data (no thresholds from a dermkit.json here).
+    assert.match(markdown, /\| 0\.90 \| [\d.]+ \| this data \| [\d.]+ \| [\d.]+ \| [\d.]+ % \|/);
+    assert.match(markdown, /\| 0\.95 \| [\d.]+ \| this data \|/);
+    assert.equal(metrics.reliability.length, 15);
+    assert.equal(metrics.melanomaOperatingPoints.rows.length, 2);
   });
 
   it('still writes every file when no worst cases are given', async () => {

@@ -61,6 +61,20 @@ describe('POST /v1/analyze with a good image', () => {
     assert.deepEqual(body.probabilities, direct.probabilities);
     assert.deepEqual(body.bbox, direct.bbox);
     assert.equal(body.lesionAreaFraction, direct.lesionAreaFraction);
+    assert.deepEqual(body.warnings, direct.warnings);
+    assert.ok(body.warnings.every((w) => typeof w.code === 'string' && w.message.length > 0));
+    assert.equal(body.review, null, 'no threshold asked for or configured');
+    assert.equal(body.ood, null, 'no detector fitted');
+  });
+
+  it('returns the class activation map as a heat map over the image, and flags for review at ?melThreshold', async () => {
+    const png = await lesionPng(96, 72);
+    const body = (await (await postRaw(png, 'image/png')).json()) as AnalysisBody;
+    const cam = await sharp(Buffer.from(body.images.cam!, 'base64')).metadata();
+    assert.deepEqual([cam.format, cam.width, cam.height], ['png', 96, 72]);
+    const always = (await (await fetch(`${server.url}/v1/analyze?melThreshold=0`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json()) as AnalysisBody;
+    assert.deepEqual(always.review, { label: 'mel', probability: always.probabilities.mel, threshold: 0, flagged: true });
+    await expectError(await fetch(`${server.url}/v1/analyze?melThreshold=2`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } }), 400, 'bad_request');
   });
 
   it('returns the mask, overlay and ROI as base64 PNGs consistent with the numbers', async () => {

@@ -88,7 +88,13 @@ export function gatedPredictor(inner: Predictor): { predictor: Predictor; open()
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   return {
-    predictor: { config: inner.config, engine: inner.engine, predict: async (x, b) => gate.then(() => inner.predict(x, b)), dispose: () => {} },
+    predictor: {
+      config: inner.config,
+      engine: inner.engine,
+      predict: async (x, b) => gate.then(() => inner.predict(x, b)),
+      run: async (x, b) => gate.then(() => inner.run(x, b)),
+      dispose: () => {},
+    },
     open,
   };
 }

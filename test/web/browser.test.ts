@@ -1,7 +1,8 @@
 /**
  * End to end in Chromium: the page analyses an uploaded image in server mode and in private mode
- * (onnxruntime-web in the page), shows the overlay and the seven probabilities, and in private
- * mode sends the image nowhere. Screenshots go to a temp folder (printed as a diagnostic).
+ * (onnxruntime-web in the page), shows the overlay and the seven probabilities, the warnings, the
+ * review flag and, behind a toggle, the class activation heat map, and in private mode sends the
+ * image nowhere. Screenshots go to a temp folder (printed as a diagnostic).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,6 +54,7 @@ describe('the web page in Chromium', { skip: haveChromium ? false : `${CHROMIUM}
     page.setDefaultTimeout(30_000);
     page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), contentType: r.headers()['content-type'] ?? '' }));
     await page.goto(server.url);
+    await page.fill('#mel-threshold', '0');
   });
   after(async () => {
     await context?.close();
@@ -80,6 +82,25 @@ describe('the web page in Chromium', { skip: haveChromium ? false : `${CHROMIUM}
     const summary = await page.$eval('#download-json', async (a) => (await fetch((a as HTMLAnchorElement).href)).json());
     assert.equal(summary.mode, mode);
     assert.match(summary.notice, /Research use only/);
+    // Warnings: one item per warning, or one saying there are none.
+    const warnings = await page.$$eval('#warnings li', (items) => items.map((li) => ({ code: (li as HTMLElement).dataset.code ?? null, text: li.textContent ?? '' })));
+    assert.ok(warnings.length >= 1);
+    assert.deepEqual(warnings.map((w) => w.code).filter((c) => c !== null), summary.warnings.map((w: { code: string }) => w.code));
+    // The review flag asked for in the threshold box (0: every image is flagged).
+    assert.equal(summary.review.threshold, 0);
+    assert.equal(await page.getAttribute('#review', 'data-flagged'), 'true');
+    assert.match((await page.textContent('#review')) ?? '', /Flag for review: p\(mel\)/);
+    // The heat map toggle swaps the picture for the class activation map, at the image size.
+    const outline = await page.getAttribute('#overlay', 'src');
+    assert.equal(await page.isDisabled('#show-cam'), false);
+    await page.check('#show-cam');
+    await page.waitForFunction((before) => (document.getElementById('overlay') as HTMLImageElement).src !== before && (document.getElementById('overlay') as HTMLImageElement).complete, outline);
+    const camSize = await page.$eval('#overlay', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    assert.deepEqual(camSize, [120, 90], 'the heat map is shown at the image size');
+    assert.match((await page.textContent('#overlay-caption')) ?? '', /Heat map/);
+    assert.equal(await page.getAttribute('#download-cam', 'download'), 'lesion.cam.png');
+    await page.uncheck('#show-cam');
+    assert.equal(await page.getAttribute('#overlay', 'src'), outline);
     assert.equal(await page.getAttribute('#download-overlay', 'download'), 'lesion.overlay.png');
     assert.ok(await page.isVisible('text=Research use only — not a diagnosis.'));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -93,6 +114,7 @@ describe('the web page in Chromium', { skip: haveChromium ? false : `${CHROMIUM}
     await checkResult('server');
     const posted = requests.slice(before).filter((r) => r.method === 'POST');
     assert.deepEqual(posted.map((r) => new URL(r.url).pathname), ['/v1/analyze']);
+    assert.equal(new URL(posted[0]!.url).searchParams.get('melThreshold'), '0');
     assert.match(posted[0]!.contentType, /^multipart\/form-data/, 'the image went to the server as a file upload');
     const shot = path.join(temp, 'server-mode.png');
     await page.screenshot({ path: shot, fullPage: true });

@@ -11,6 +11,6 @@ import { resizeRgbLinear } from './resize.js';
 
 export type { ModelRunner };
 
-export function runCascade(img: RgbImage, segmenter: ModelRunner, classifier: ModelRunner): Promise<AnalysisResult> {
-  return analyze(img, { segmenter, classifier, resize: resizeRgbLinear });
+export function runCascade(img: RgbImage, segmenter: ModelRunner, classifier: ModelRunner, options: { melThreshold?: number } = {}): Promise<AnalysisResult> {
+  return analyze(img, { segmenter, classifier, resize: resizeRgbLinear, melThreshold: options.melThreshold });
 }

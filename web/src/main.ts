@@ -1,5 +1,5 @@
 /** The page: pick or drop an image, analyse it on the server or privately in the browser, show and offer the result. */
-import { analyzeInBrowser, analyzeOnServer, preparePrivateMode, type Mode, type PageResult } from './modes.js';
+import { analyzeInBrowser, analyzeOnServer, preparePrivateMode, type AnalysisChoices, type Mode, type PageResult } from './modes.js';
 
 /** Readable names of the HAM10000 classes. */
 const CLASS_NAMES: Record<string, string> = {
@@ -33,12 +33,18 @@ const ui = {
   result: element<HTMLElement>('result'),
   resultMode: element<HTMLSpanElement>('result-mode'),
   overlay: element<HTMLImageElement>('overlay'),
+  overlayCaption: element<HTMLElement>('overlay-caption'),
+  showCam: element<HTMLInputElement>('show-cam'),
   roi: element<HTMLImageElement>('roi'),
+  review: element<HTMLParagraphElement>('review'),
+  warnings: element<HTMLUListElement>('warnings'),
+  melThreshold: element<HTMLInputElement>('mel-threshold'),
   topClass: element<HTMLParagraphElement>('top-class'),
   probabilities: element<HTMLOListElement>('probabilities'),
   details: element<HTMLDListElement>('details'),
   downloadJson: element<HTMLAnchorElement>('download-json'),
   downloadOverlay: element<HTMLAnchorElement>('download-overlay'),
+  downloadCam: element<HTMLAnchorElement>('download-cam'),
   modelsLine: element<HTMLParagraphElement>('models-line'),
 };
 
@@ -46,6 +52,8 @@ let mode: Mode = 'server';
 let busy = false;
 /** Object URLs of the result on display, revoked when it is replaced. */
 let urls: string[] = [];
+/** The two pictures the toggle switches between: the lesion outline and the heat map (null: the classifier has none). */
+let pictures: { overlay: string; cam: string | null; camLabel: string } | null = null;
 
 function setStatus(state: 'idle' | 'busy' | 'done' | 'error', text: string): void {
   ui.status.dataset.state = state;
@@ -120,16 +128,56 @@ function renderDetails(result: PageResult): void {
   );
 }
 
+function renderWarnings(result: PageResult): void {
+  const { warnings } = result.summary;
+  ui.warnings.replaceChildren(
+    ...(warnings.length === 0
+      ? [Object.assign(document.createElement('li'), { className: 'none', textContent: 'No warnings for this image.' })]
+      : warnings.map((w) => {
+          const item = document.createElement('li');
+          item.dataset.code = w.code;
+          item.textContent = `Warning: ${w.message}`;
+          return item;
+        })),
+  );
+  const { review } = result.summary;
+  ui.review.hidden = review === null;
+  if (review) {
+    ui.review.dataset.flagged = String(review.flagged);
+    const p = `p(${review.label}) = ${percent(review.probability)}`;
+    ui.review.textContent = review.flagged ? `Flag for review: ${p}, at or above the threshold ${percent(review.threshold)}.` : `Not flagged for review: ${p}, below the threshold ${percent(review.threshold)}.`;
+  }
+}
+
+/** Show the heat map or the lesion outline, as the toggle says. */
+function showPicture(): void {
+  if (!pictures) return;
+  const cam = ui.showCam.checked && pictures.cam !== null;
+  ui.overlay.src = cam ? pictures.cam! : pictures.overlay;
+  ui.overlay.alt = cam ? `Heat map over the image: where the classifier found its evidence for ${pictures.camLabel} (red: most, blue: none)` : 'The image with the segmented lesion outlined in green';
+  ui.overlayCaption.textContent = cam ? `Heat map: evidence for ${pictures.camLabel} (red most, blue none)` : 'Lesion outline';
+}
+
 function showResult(result: PageResult): void {
   for (const url of urls) URL.revokeObjectURL(url);
   const json = new Blob([`${JSON.stringify(result.summary, null, 2)}\n`], { type: 'application/json' });
   urls = [URL.createObjectURL(result.overlay), URL.createObjectURL(result.roi), URL.createObjectURL(json)];
   const [overlayUrl, roiUrl, jsonUrl] = urls as [string, string, string];
+  const camUrl = result.cam ? URL.createObjectURL(result.cam) : null;
+  if (camUrl) urls.push(camUrl);
   const base = result.summary.file.replace(/\.[^.]*$/, '') || 'image';
-  ui.overlay.src = overlayUrl;
+  pictures = { overlay: overlayUrl, cam: camUrl, camLabel: CLASS_NAMES[result.summary.top.label] ?? result.summary.top.label };
+  ui.showCam.disabled = camUrl === null;
+  ui.showCam.parentElement!.dataset.disabled = String(camUrl === null);
+  showPicture();
   ui.roi.src = roiUrl;
   ui.downloadOverlay.href = overlayUrl;
   ui.downloadOverlay.download = `${base}.overlay.png`;
+  ui.downloadCam.hidden = camUrl === null;
+  if (camUrl) {
+    ui.downloadCam.href = camUrl;
+    ui.downloadCam.download = `${base}.cam.png`;
+  }
   ui.downloadJson.href = jsonUrl;
   ui.downloadJson.download = `${base}.dermkit.json`;
   ui.resultMode.textContent = result.summary.mode === 'server' ? 'analysed on the server' : 'analysed privately in this browser';
@@ -137,8 +185,18 @@ function showResult(result: PageResult): void {
   const { top } = result.summary;
   ui.topClass.textContent = `Highest probability: ${CLASS_NAMES[top.label] ?? top.label}, ${percent(top.probability)}`;
   renderBars(result.summary.probabilities, top.label);
+  renderWarnings(result);
   renderDetails(result);
   ui.result.hidden = false;
+}
+
+/** The review threshold typed in; undefined when the box is empty (the classifier's default then applies). */
+function choices(): AnalysisChoices {
+  const text = ui.melThreshold.value.trim();
+  if (text === '') return {};
+  const melThreshold = Number(text);
+  if (!(melThreshold >= 0 && melThreshold <= 1)) throw new Error(`The review threshold must be a probability between 0 and 1, got "${text}".`);
+  return { melThreshold };
 }
 
 async function analyzeFile(file: File): Promise<void> {
@@ -147,7 +205,8 @@ async function analyzeFile(file: File): Promise<void> {
   const runMode = mode;
   setStatus('busy', runMode === 'server' ? `Analysing ${file.name} on the server…` : `Analysing ${file.name} in this browser…`);
   try {
-    const result = runMode === 'server' ? await analyzeOnServer(file) : await analyzeInBrowser(file);
+    const chosen = choices();
+    const result = runMode === 'server' ? await analyzeOnServer(file, chosen) : await analyzeInBrowser(file, chosen);
     showResult(result);
     setStatus('done', `Done: ${file.name} (${runMode === 'server' ? 'server' : 'private'} mode).`);
   } catch (err) {
@@ -166,6 +225,7 @@ async function showModels(): Promise<void> {
   }
 }
 
+ui.showCam.addEventListener('change', showPicture);
 ui.modeServer.addEventListener('change', () => ui.modeServer.checked && setMode('server'));
 ui.modePrivate.addEventListener('change', () => ui.modePrivate.checked && setMode('private'));
 ui.fileInput.addEventListener('change', () => {

@@ -6,6 +6,7 @@
  */
 import type { AnalysisBody, ErrorBody, ModelRef } from '../../src/server/api-types.js';
 import { findings, overlayLabel, type Findings } from '../../src/pipeline/analyze.js';
+import { heatmapOverlay } from '../../src/image/heatmap.js';
 import { runCascade } from './cascade.js';
 import { loadBrowserModel, type BrowserModel } from './ort-models.js';
 import { base64ToBlob, decodeFile, overlayPng, rgbToPng } from './pixels.js';
@@ -25,15 +26,24 @@ export interface PageResult {
   summary: ResultSummary;
   overlay: Blob;
   roi: Blob;
+  /** The top class's activation map over the image; null when the classifier has none. */
+  cam: Blob | null;
+}
+
+/** What the user chose besides the image. */
+export interface AnalysisChoices {
+  /** Flag for review when p(mel) >= this; undefined: the classifier's default. */
+  melThreshold?: number;
 }
 
 /** Private mode decodes in page memory; beyond this many pixels a phone would run out of it. */
 export const PRIVATE_MAX_PIXELS = 25_000_000;
 
-export async function analyzeOnServer(file: File): Promise<PageResult> {
+export async function analyzeOnServer(file: File, choices: AnalysisChoices = {}): Promise<PageResult> {
   const form = new FormData();
   form.append('image', file, file.name);
-  const res = await fetch('/v1/analyze', { method: 'POST', body: form });
+  const query = choices.melThreshold === undefined ? '' : `?melThreshold=${encodeURIComponent(String(choices.melThreshold))}`;
+  const res = await fetch(`/v1/analyze${query}`, { method: 'POST', body: form });
   const body = (await res.json().catch(() => null)) as AnalysisBody | ErrorBody | null;
   if (!res.ok || !body || 'error' in body) {
     const message = body && 'error' in body ? body.error.message : `the server answered ${res.status}`;
@@ -45,6 +55,7 @@ export async function analyzeOnServer(file: File): Promise<PageResult> {
     summary: { ...rest, mode: 'server', file: file.name },
     overlay: base64ToBlob(images.overlay, 'image/png'),
     roi: base64ToBlob(images.roi, 'image/png'),
+    cam: images.cam ? base64ToBlob(images.cam, 'image/png') : null,
   };
 }
 
@@ -76,14 +87,16 @@ export function preparePrivateMode(): Promise<PrivateModels> {
   return privateModels;
 }
 
-export async function analyzeInBrowser(file: File): Promise<PageResult> {
+export async function analyzeInBrowser(file: File, choices: AnalysisChoices = {}): Promise<PageResult> {
   const models = await preparePrivateMode();
   const start = performance.now();
   const image = await decodeFile(file, PRIVATE_MAX_PIXELS);
   const decode = performance.now() - start;
-  const r = await runCascade(image, models.segmenter, models.classifier);
+  const r = await runCascade(image, models.segmenter, models.classifier, choices);
   const encodeStart = performance.now();
-  const [overlay, roi] = await Promise.all([overlayPng(image, r.mask, overlayLabel(r.top)), rgbToPng(r.roi)]);
+  const [overlay, roi, cam] = await Promise.all([
+    overlayPng(image, r.mask, overlayLabel(r.top)), rgbToPng(r.roi), r.cam ? rgbToPng(heatmapOverlay(image, r.cam)) : null,
+  ]);
   const encode = performance.now() - encodeStart;
   return {
     summary: {
@@ -96,5 +109,6 @@ export async function analyzeInBrowser(file: File): Promise<PageResult> {
     },
     overlay,
     roi,
+    cam,
   };
 }

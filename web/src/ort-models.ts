@@ -1,10 +1,12 @@
 /**
- * Private mode's models: the server's ONNX exports run by onnxruntime-web (wasm) in this page.
+ * Private mode's models: the server's ONNX exports run by onnxruntime-web (wasm) in this page,
+ * with every output they have (a classifier's class activation maps and features too).
  * The runtime is imported only when private mode is first used; scripts/build-web.ts keeps the
  * import external, pointing at the copy the server serves under /ort/.
  */
 import type { ModelConfig, ModelKind } from '../../src/models/config.js';
-import type { ModelRunner } from '../../src/pipeline/predictor.js';
+import { MAIN_OUTPUT } from '../../src/models/outputs.js';
+import type { ModelOutputs, ModelRunner } from '../../src/pipeline/predictor.js';
 
 export interface BrowserModel extends ModelRunner {
   release(): Promise<void>;
@@ -22,17 +24,21 @@ export async function loadBrowserModel(kind: ModelKind): Promise<BrowserModel> {
   const config = await fetchJson<ModelConfig>(`${base}/dermkit.json`);
   const session = await ort.InferenceSession.create(`${base}/model.onnx`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const inputName = session.inputNames[0]!;
-  const outputName = session.outputNames[0]!;
   const size = config.preprocessing.inputSize;
+  const feeds = (input: Float32Array, batch: number) => {
+    // A multi-view classifier takes its views side by side: 3 channels per view.
+    const channels = input.length / (batch * size * size);
+    return { [inputName]: new ort.Tensor('float32', input, [batch, size, size, channels]) };
+  };
+  // The wasm backend copies outputs out of wasm memory: the arrays stay valid.
+  const run = async (input: Float32Array, batch: number): Promise<ModelOutputs> => {
+    const results = await session.run(feeds(input, batch));
+    return Object.fromEntries(session.outputNames.map((name) => [name, results[name]!.data as Float32Array]));
+  };
   return {
     config,
-    async predict(input, batch) {
-      // A multi-view classifier takes its views side by side: 3 channels per view.
-      const channels = input.length / (batch * size * size);
-      const feeds = { [inputName]: new ort.Tensor('float32', input, [batch, size, size, channels]) };
-      // The wasm backend copies outputs out of wasm memory: the array stays valid.
-      return (await session.run(feeds))[outputName]!.data as Float32Array;
-    },
+    run,
+    predict: async (input, batch) => (await session.run(feeds(input, batch), [MAIN_OUTPUT]))[MAIN_OUTPUT]!.data as Float32Array,
     release: () => session.release(),
   };
 }
