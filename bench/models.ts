@@ -47,7 +47,6 @@ const unetMobilenetV2: BenchModel = {
       skipStrides: [16, 8, 4, 2],
       decoderChannels: [128, 64, 32, 16],
       bottleneckChannels: 256,
-      head: 'sigmoid',
     });
     return tf.model({ inputs: input, outputs: mask });
   },

@@ -2,7 +2,7 @@
  * dermkit's library API. Research use only: not a medical device, not a diagnosis.
  *
  * - Models: createSegmenter / createClassifier (any encoder in ENCODER_NAMES), saveModel / loadModel.
- * - Inference: loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify), with
+ * - Inference: createAnalyzer or loadPredictor (ONNX Runtime or TF.js) + analyze (segment -> ROI -> classify), with
  *   class activation maps, warnings, an out-of-distribution score and a melanoma review flag.
  * - Data, training and evaluation: openDataset, trainRun, evaluateSegmenter / evaluateClassifier.
  * - ImageNet weights: importWeights; the paper's tables: runSegBackbones / runRoiAblation.
@@ -30,6 +30,7 @@ export { catalog, type CatalogEntry } from './models/catalog.js';
 export { analyze, classify, segment, topClass, RESEARCH_NOTICE, type AnalysisResult, type AnalyzeOptions, type Review } from './pipeline/analyze.js';
 export { WARNING_CHECKS, WARNING_CODES, warningsFor, type ResultWarning, type WarningCode } from './pipeline/warnings.js';
 export { loadPredictor, tfjsPredictor, onnxPredictorFor, exportInferenceOnnx, type Predictor, type EngineName, type ModelOutputs } from './pipeline/predictor.js';
+export { createAnalyzer, withMaskThreshold, type Analyzer, type AnalyzerOptions } from './pipeline/analyzer.js';
 export { analyzeBatch, collectInputs, type BatchRecord, type BatchOptions } from './pipeline/batch.js';
 export { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from './pipeline/defaults.js';
 export { compileTrainer, exportOnnx, createOnnxPredictor, type Trainer } from './engine/index.js';

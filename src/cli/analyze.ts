@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { analyzeBatch, collectInputs, type BatchRecord } from '../pipeline/batch.js';
-import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
+import { createAnalyzer } from '../pipeline/analyzer.js';
+import { ENGINES, type EngineName } from '../pipeline/predictor.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from '../pipeline/defaults.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
-import { intOption, probabilityOption, progressLine } from './util.js';
+import { choiceOption, intOption, maskThresholdOption, probabilityOption, progressLine } from './util.js';
 
 interface AnalyzeFlags {
   seg: string;
@@ -18,6 +19,7 @@ interface AnalyzeFlags {
   maxPixels: number;
   threads?: number;
   melThreshold?: number;
+  maskThreshold?: number;
 }
 
 function describe(r: BatchRecord): string {
@@ -44,11 +46,12 @@ export function registerAnalyze(program: Command): void {
     .option('--roi', 'classify the lesion ROI (default: what the classifier was trained on)')
     .option('--no-roi', 'classify the whole image (the paper\'s "without ROI" arm)')
     .option('--tta', 'test-time augmentation: average over the 8 flips/rotations (8x slower)')
-    .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
+    .addOption(choiceOption('--engine <name>', 'onnx (fast) or tfjs', ENGINES, 'onnx'))
     .option('--concurrency <n>', 'images analysed at once', intOption, 1)
     .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
     .option('--max-pixels <n>', 'refuse images with more pixels than this', intOption, DEFAULT_MAX_PIXELS)
     .option('--mel-threshold <p>', 'flag for review when p(mel) >= p (default: the classifier\'s own threshold, if it has one)', probabilityOption)
+    .addOption(maskThresholdOption())
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       const { files, missing } = await collectInputs(inputs.length ? inputs : [SAMPLE_IMAGE]);
       for (const m of missing) console.error(`FAILED ${m}: no such file or directory`);
@@ -57,23 +60,18 @@ export function registerAnalyze(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const [segmenter, classifier] = await Promise.all([
-        loadPredictor(flags.seg, flags.engine, flags.threads),
-        loadPredictor(flags.cls, flags.engine, flags.threads),
-      ]);
+      const analyzer = await createAnalyzer(flags);
       const progress = progressLine(files.length, !flags.json);
       const summary = await analyzeBatch(files, {
-        segmenter, classifier, out: flags.out, roi: flags.roi, tta: flags.tta, maxPixels: flags.maxPixels, concurrency: flags.concurrency, melThreshold: flags.melThreshold,
+        ...analyzer, out: flags.out, roi: flags.roi, tta: flags.tta, maxPixels: flags.maxPixels, concurrency: flags.concurrency, melThreshold: flags.melThreshold,
         onRecord: (r, done) => {
           progress.clear();
           if (!r.ok) console.error(`FAILED ${r.file}: ${r.error}`);
           else if (!flags.json) console.log(describe(r));
           progress.update(done);
         },
-      });
+      }).finally(() => analyzer.dispose());
       progress.clear();
-      segmenter.dispose();
-      classifier.dispose();
       if (flags.json) console.log(JSON.stringify(summary.records, null, 2));
       else {
         const ok = summary.records.length - summary.failed.length;

@@ -1,18 +1,22 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
+import { exists } from '../fs.js';
 import { openDatasets } from '../data/open.js';
-import { applySplit, readSplit } from '../data/split.js';
+import { applySplit, readSplit, SPLIT_PARTS, type SplitPart } from '../data/split.js';
 import type { ClsSample, SegSample } from '../data/types.js';
 import { classifierNeedsLesion, evaluateClassifier, evaluateSegmenter } from '../eval/dataset-eval.js';
 import { melanomaOperatingPoints, type MelanomaOperatingPoints } from '../eval/operating-points.js';
 import { writeClsReport, writeSegReport } from '../eval/report.js';
 import { clsConfidenceIntervals, clsSummaryJson, segConfidenceIntervals, segSummaryByPart, segSummaryJson } from '../eval/summary.js';
-import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
+import { CONFIG_FILE } from '../models/io.js';
+import { ENGINES, loadPredictor, type EngineName } from '../pipeline/predictor.js';
+import { withMaskThreshold } from '../pipeline/analyzer.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR } from '../pipeline/defaults.js';
 import { BEST_DIR } from '../train/fit.js';
-import { progressLine } from './util.js';
+import { choiceOption, maskThresholdOption, progressLine } from './util.js';
+
+const EVALUATIONS = ['seg', 'cls', 'cascade'] as const;
 
 interface EvalFlags {
   model?: string;
@@ -20,11 +24,12 @@ interface EvalFlags {
   cls?: string;
   data: string[];
   split?: string;
-  part: 'train' | 'val' | 'test';
+  part: SplitPart;
   json?: boolean;
   report?: string;
   engine: EngineName;
   tta?: boolean;
+  maskThreshold?: number;
 }
 
 async function samplesOf<S extends SegSample | ClsSample>(all: readonly S[], f: EvalFlags): Promise<S[]> {
@@ -35,32 +40,34 @@ async function samplesOf<S extends SegSample | ClsSample>(all: readonly S[], f: 
 /** A model directory, or a training run's folder (its best/ checkpoint). */
 async function modelDir(dir: string): Promise<string> {
   const best = path.join(dir, BEST_DIR);
-  return (await access(path.join(best, 'dermkit.json')).then(() => true, () => false)) ? best : dir;
+  return (await exists(path.join(best, CONFIG_FILE))) ? best : dir;
 }
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('score models on a dataset at full resolution: seg (Dice, IoU, mIoU, thresholded Jaccard), cls (as analyze runs it), or cascade (the ROI from --seg, then --cls)')
-    .argument('<what>', 'seg, cls or cascade')
+    .addArgument(new Argument('<what>', 'seg, cls or cascade').choices(EVALUATIONS))
     .requiredOption('--data <dir...>', 'dataset folder; several are scored as one')
     .option('--model <dir>', 'the model to score, or a training run folder (its best/); default: the bundled one')
     .option('--seg <dir>', 'segmentation model that cuts the lesion for a classifier that needs it (default: the bundled one)')
     .option('--cls <dir>', 'cascade: classification model (default: the bundled one)')
     .option('--split <file>', 'score only one part of this split file')
-    .option('--part <name>', 'train, val or test', 'val')
+    .addOption(choiceOption('--part <name>', 'the part of --split to score', SPLIT_PARTS, 'val'))
     .option('--json', 'print the metrics as one JSON object')
     .option('--report <dir>', 'write report.md, metrics.json and charts here')
-    .option('--engine <name>', 'onnx or tfjs', 'onnx')
+    .addOption(choiceOption('--engine <name>', 'execution engine', ENGINES, 'onnx'))
     .option('--tta', 'test-time augmentation: average over the 8 flips/rotations')
-    .action(async (what: string, f: EvalFlags) => {
-      if (!['seg', 'cls', 'cascade'].includes(what)) throw new Error(`eval: expected seg, cls or cascade, got "${what}"`);
+    .addOption(maskThresholdOption())
+    .action(async (what: (typeof EVALUATIONS)[number], f: EvalFlags) => {
+      // The segmenter as scored, or as it cuts the lesion for the classifier.
+      const loadSegmenter = async (dir: string) => withMaskThreshold(await loadPredictor(dir, f.engine), f.maskThreshold);
       if (what === 'seg') {
         const dir = await modelDir(f.model ?? DEFAULT_SEGMENTER_DIR);
         const dataset = await openDatasets(f.data, 'seg');
         const samples = await samplesOf(dataset.samples, f);
         const progress = progressLine(samples.length, !f.json);
-        const segmenter = await loadPredictor(dir, f.engine);
+        const segmenter = await loadSegmenter(dir);
         const { result, worst } = await evaluateSegmenter(samples, segmenter, { tta: f.tta, onProgress: (d) => progress.update(d) });
         progress.clear();
         segmenter.dispose();
@@ -78,7 +85,7 @@ export function registerEval(program: Command): void {
       const classifier = await loadPredictor(clsDir, f.engine);
       // The cascade arm forces the paper's ROI; `cls` scores the classifier as analyze runs it.
       const roi = what === 'cascade' ? true : undefined;
-      const segmenter = classifierNeedsLesion(classifier, roi) ? await loadPredictor(await modelDir(f.seg ?? DEFAULT_SEGMENTER_DIR), f.engine) : undefined;
+      const segmenter = classifierNeedsLesion(classifier, roi) ? await loadSegmenter(await modelDir(f.seg ?? DEFAULT_SEGMENTER_DIR)) : undefined;
       const { result, worst } = await evaluateClassifier(samples, classifier, { segmenter, roi, tta: f.tta, onProgress: (d) => progress.update(d) });
       progress.clear();
       classifier.dispose();

@@ -4,8 +4,8 @@ import { runSegBackbones } from '../experiment/seg-backbones.js';
 import { DEFAULT_PATIENCE } from '../experiment/output-folder.js';
 import { ORIGINAL_UNET, PAPER_ROI_BACKBONES, PAPER_SEG_BACKBONES } from '../experiment/paper-tables.js';
 import type { ExperimentRun } from '../experiment/rows.js';
-import { PAPER_DEFAULTS, type AugmentPreset } from '../train/run.js';
-import { floatOption, intOption } from './util.js';
+import { AUGMENT_PRESETS, PAPER_DEFAULTS, type AugmentPreset } from '../train/run.js';
+import { choiceOption, floatOption, intOption } from './util.js';
 
 interface ExperimentFlags {
   data: string;
@@ -29,8 +29,6 @@ interface ExperimentFlags {
 
 const encoderList = (value: string) => value.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
 
-const AUGMENT_PRESETS: readonly AugmentPreset[] = ['paper', 'strong', 'none'];
-
 /** The options both experiments take: data, output folder, rows and the budget every row shares. */
 function withBudgetOptions(cmd: Command, task: 'seg' | 'cls', defaultEncoders: readonly string[]): Command {
   const paper = PAPER_DEFAULTS[task];
@@ -43,7 +41,7 @@ function withBudgetOptions(cmd: Command, task: 'seg' | 'cls', defaultEncoders: r
     .option('--lr <x>', `Adam learning rate (default ${paper.lr})`, floatOption)
     .option('--seed <n>', 'seed for the split, initialisation, shuffling and augmentation (default 1)', intOption)
     .option('--alpha <x>', 'encoder width multiplier for every row (default full width)', floatOption)
-    .option('--augment <preset>', 'paper, strong or none (default paper)')
+    .addOption(choiceOption('--augment <preset>', 'training augmentation of every row (default paper)', AUGMENT_PRESETS))
     .option('--patience <n>', `early stopping: epochs without a lower validation loss (0 = off; default ${DEFAULT_PATIENCE})`, intOption)
     .option('--limit <n>', 'quick run: train on the first n train items of the split and score the first n/4 val items', intOption)
     .option('--split <file>', 'reuse this split file instead of making a grouped-stratified 80/20 one')
@@ -53,7 +51,6 @@ function withBudgetOptions(cmd: Command, task: 'seg' | 'cls', defaultEncoders: r
 }
 
 function budgetOf(f: ExperimentFlags) {
-  if (f.augment !== undefined && !AUGMENT_PRESETS.includes(f.augment)) throw new Error(`--augment must be one of ${AUGMENT_PRESETS.join(', ')}, got "${f.augment}"`);
   return {
     data: f.data, out: f.out, encoders: f.encoders, inputSize: f.inputSize, epochs: f.epochs, batch: f.batch, lr: f.lr, seed: f.seed,
     alpha: f.alpha, augment: f.augment, patience: f.patience, limit: f.limit, split: f.split, threads: f.threads,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { catalog, type CatalogKind } from '../models/catalog.js';
-import { createClassifier, createSegmenter, parseSegmenterName } from '../models/registry.js';
+import { CATALOG_KINDS, catalog, type CatalogKind } from '../models/catalog.js';
+import { createClassifier, createSegmenter, parseSegmenterName, SEGMENTER_NAMES } from '../models/registry.js';
+import { ENCODER_NAMES } from '../models/encoders/index.js';
 import { loadModel, readModelConfig, saveModel, writeModelConfig } from '../models/io.js';
 import { createMultiViewClassifier } from '../models/multi-view.js';
 import { storeAsFloat16 } from '../models/float16.js';
@@ -9,15 +10,16 @@ import { decodeImage } from '../image/decode.js';
 import { createRng } from '../data/random.js';
 import { DEFAULT_SEGMENTER_DIR, SAMPLE_IMAGE } from '../pipeline/defaults.js';
 import { openDatasets } from '../data/open.js';
-import { applySplit, readSplit } from '../data/split.js';
+import { applySplit, readSplit, SPLIT_PARTS, type SplitPart } from '../data/split.js';
 import { fitClassifierCalibration } from '../eval/calibrate-model.js';
 import { fitOodDetector, OOD_COVERAGE, perClassSubsample } from '../eval/fit-ood.js';
 import { classifierNeedsLesion } from '../eval/dataset-eval.js';
 import { loadPredictor } from '../pipeline/predictor.js';
-import { HAM_CLASSES } from '../models/config.js';
+import { createAnalyzer } from '../pipeline/analyzer.js';
+import { HAM_CLASSES, RESIZE_MODES, type ResizeMode } from '../models/config.js';
 import { writeModelCard } from '../models/card.js';
 import { readFile } from 'node:fs/promises';
-import { intOption, floatOption, probabilityOption, progressLine } from './util.js';
+import { choiceOption, intOption, floatOption, probabilityOption, progressLine } from './util.js';
 
 function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
@@ -32,7 +34,7 @@ interface CreateFlags {
   out: string;
   inputSize?: number;
   alpha?: number;
-  resize?: 'stretch' | 'letterbox';
+  resize?: ResizeMode;
 }
 
 export function registerModels(program: Command): void {
@@ -40,12 +42,9 @@ export function registerModels(program: Command): void {
     .command('models')
     .description('list every architecture with its parameters and FLOPs (batch 1)')
     .option('--json', 'print [{ name, kind, params, flops, inputSize }]')
-    .option('--kind <kind>', 'only encoder, segmenter or classifier')
+    .addOption(choiceOption('--kind <kind>', 'only architectures of this kind', CATALOG_KINDS))
     .option('--name <text>', 'only architectures whose name contains this')
     .action((flags: { json?: boolean; kind?: CatalogKind; name?: string }) => {
-      if (flags.kind && !['encoder', 'segmenter', 'classifier'].includes(flags.kind)) {
-        throw new Error(`--kind must be encoder, segmenter or classifier, got "${flags.kind}"`);
-      }
       const entries = [];
       if (!flags.json) console.log(`${'name'.padEnd(30)}${'kind'.padEnd(12)}${'input'.padStart(6)}${'params'.padStart(14)}${'FLOPs'.padStart(12)}`);
       for (const e of catalog({ kind: flags.kind, name: flags.name })) {
@@ -60,12 +59,12 @@ export function registerModels(program: Command): void {
   models
     .command('create')
     .description('save an untrained model (random weights) so the cascade can be exercised')
-    .option('--seg <arch>', 'segmenter: unet-original or unet:<encoder>')
-    .option('--cls <encoder>', `classifier encoder (${HAM_CLASSES.length} HAM10000 classes)`)
+    .addOption(choiceOption('--seg <arch>', 'segmenter: unet-original or unet:<encoder>', SEGMENTER_NAMES))
+    .addOption(choiceOption('--cls <encoder>', `classifier encoder (${HAM_CLASSES.length} HAM10000 classes)`, ENCODER_NAMES))
     .requiredOption('--out <dir>', 'model directory to write')
     .option('--input-size <n>', 'square input side', intOption)
     .option('--alpha <x>', 'width multiplier (small values make small test models)', floatOption)
-    .option('--resize <mode>', 'stretch (the paper) or letterbox')
+    .addOption(choiceOption('--resize <mode>', 'stretch (the paper) or letterbox (keep the aspect, pad)', RESIZE_MODES))
     .action(async (flags: CreateFlags) => {
       if (Boolean(flags.seg) === Boolean(flags.cls)) throw new Error('give exactly one of --seg or --cls');
       const common = { inputSize: flags.inputSize, alpha: flags.alpha, resizeMode: flags.resize };
@@ -112,10 +111,10 @@ export function registerModels(program: Command): void {
     .argument('<dir>', 'classifier directory')
     .requiredOption('--data <dir...>', 'dataset folder(s)')
     .requiredOption('--split <file>', 'split file; the temperature is fitted on --part')
-    .option('--part <name>', 'train, val or test', 'val')
+    .addOption(choiceOption('--part <name>', 'the part of --split to fit on', SPLIT_PARTS, 'val'))
     .option('--seg <dir>', 'segmentation model for classifiers that need the lesion (default: the bundled one)')
     .option('--flag-at <sensitivity>', 'make the melanoma threshold for this sensitivity the default review flag of analyze', probabilityOption)
-    .action(async (dir: string, f: { data: string[]; split: string; part: 'train' | 'val' | 'test'; seg?: string; flagAt?: number }) => {
+    .action(async (dir: string, f: { data: string[]; split: string; part: SplitPart; seg?: string; flagAt?: number }) => {
       const dataset = await openDatasets(f.data, 'cls');
       const samples = applySplit(await readSplit(f.split), dataset.samples, f.split)[f.part];
       const classifier = await loadPredictor(dir);
@@ -136,17 +135,16 @@ export function registerModels(program: Command): void {
     .argument('<dir>', 'classifier directory (after `models calibrate`: the low-confidence share depends on the calibration)')
     .requiredOption('--data <dir...>', 'dataset folder(s)')
     .requiredOption('--split <file>', 'split file')
-    .option('--part <name>', 'part whose images set the threshold and the flag shares', 'val')
-    .option('--stats-part <name>', 'part whose images give the class statistics', 'train')
+    .addOption(choiceOption('--part <name>', 'part whose images set the threshold and the flag shares', SPLIT_PARTS, 'val'))
+    .addOption(choiceOption('--stats-part <name>', 'part whose images give the class statistics', SPLIT_PARTS, 'train'))
     .option('--per-class <n>', 'images per class for the statistics', intOption, 100)
     .option('--coverage <q>', 'share of the --part images inside the fitted range (the rest, half in each tail, are flagged)', probabilityOption, OOD_COVERAGE)
     .option('--seg <dir>', 'segmentation model (default: the bundled one)')
-    .action(async (dir: string, f: { data: string[]; split: string; part: 'train' | 'val' | 'test'; statsPart: 'train' | 'val' | 'test'; perClass: number; coverage: number; seg?: string }) => {
+    .action(async (dir: string, f: { data: string[]; split: string; part: SplitPart; statsPart: SplitPart; perClass: number; coverage: number; seg?: string }) => {
       if (f.part === f.statsPart) throw new Error('fit-ood: --part and --stats-part must differ, so that the threshold is set on images the statistics did not see');
       const dataset = await openDatasets(f.data, 'cls');
       const parts = applySplit(await readSplit(f.split), dataset.samples, f.split);
-      const classifier = await loadPredictor(dir);
-      const segmenter = await loadPredictor(f.seg ?? DEFAULT_SEGMENTER_DIR);
+      const { segmenter, classifier, dispose } = await createAnalyzer({ seg: f.seg, cls: dir });
       let stage = '';
       let progress = progressLine(0);
       try {
@@ -169,8 +167,7 @@ export function registerModels(program: Command): void {
         console.log(`share of the ${f.part} images flagged: ${Object.entries(d.flagged ?? {}).map(([code, share]) => `${code} ${(share * 100).toFixed(1)} %`).join(', ')}`);
         console.log(`generated non-dermoscopy images flagged (out of distribution or no lesion): ${d.probes!.flagged} of ${d.probes!.total} (out of distribution: ${d.probes!.outOfDistribution})${d.probes!.missed.length ? `; missed: ${d.probes!.missed.join(', ')}` : ''}`);
       } finally {
-        classifier.dispose();
-        segmenter.dispose();
+        dispose();
       }
     });
 

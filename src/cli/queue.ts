@@ -7,7 +7,7 @@ import { openQueue, type QueueClient } from '../queue/client.js';
 import { writeBatchResults } from '../queue/results.js';
 import { batchStatus, isFinished, type BatchStatus } from '../queue/status.js';
 import { MAX_INLINE_BYTES, pathSources, submitBatch } from '../queue/submit.js';
-import { formatDuration, intOption } from './util.js';
+import { formatDuration, intOption, maskThresholdOption } from './util.js';
 
 interface QueueFlags {
   redis: string;
@@ -19,6 +19,7 @@ interface SubmitFlags extends QueueFlags {
   out: string;
   seg?: string;
   cls?: string;
+  maskThreshold?: number;
   roi?: boolean;
   tta?: boolean;
   inline?: boolean;
@@ -92,6 +93,7 @@ export function registerQueue(program: Command): void {
     .requiredOption('--out <dir>', 'output folder, on storage every worker can write (same path everywhere)')
     .option('--seg <dir>', 'segmentation model directory (default: each worker\'s bundled model)')
     .option('--cls <dir>', 'classification model directory (default: each worker\'s bundled model)')
+    .addOption(maskThresholdOption())
     .option('--roi', 'classify the lesion ROI (default: what the classifier was trained on)')
     .option('--no-roi', 'classify the whole image (the paper\'s "without ROI" arm)')
     .option('--tta', 'test-time augmentation: average over the 8 flips/rotations (8x slower)')
@@ -106,7 +108,7 @@ export function registerQueue(program: Command): void {
         return;
       }
       const r = await withQueue(flags, (client) => submitBatch(client, sources, {
-        out: flags.out, seg: flags.seg, cls: flags.cls, roi: flags.roi, tta: flags.tta, inline: flags.inline, maxPixels: flags.maxPixels,
+        out: flags.out, seg: flags.seg, cls: flags.cls, maskThreshold: flags.maskThreshold, roi: flags.roi, tta: flags.tta, inline: flags.inline, maxPixels: flags.maxPixels,
       }));
       if (flags.json) console.log(JSON.stringify({ batch: r.batch, submitted: r.submitted, skipped: r.skipped }));
       else {

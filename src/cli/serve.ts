@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadPredictor, type EngineName } from '../pipeline/predictor.js';
+import { createAnalyzer } from '../pipeline/analyzer.js';
+import { ENGINES, type EngineName } from '../pipeline/predictor.js';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR } from '../pipeline/defaults.js';
 import { DEFAULT_QUEUE } from '../queue/batch-store.js';
@@ -8,7 +9,7 @@ import { openQueue, type QueueClient } from '../queue/client.js';
 import { redactedUrl } from '../queue/connection.js';
 import { buildServer } from '../server/app.js';
 import { readModelInfo } from '../server/models-info.js';
-import { intOption } from './util.js';
+import { choiceOption, intOption, maskThresholdOption } from './util.js';
 
 /**
  * Server defaults. 25 MP covers phone and dermatoscope photos; one analysis of an image that size
@@ -43,6 +44,7 @@ interface ServeFlags {
   redis?: string;
   name: string;
   batchOut: string;
+  maskThreshold?: number;
 }
 
 function positiveInt(value: string): number {
@@ -59,8 +61,9 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to listen on; 0.0.0.0 exposes the server to the network', DEFAULTS.host)
     .option('--seg <dir>', 'segmentation model directory', DEFAULT_SEGMENTER_DIR)
     .option('--cls <dir>', 'classification model directory', DEFAULT_CLASSIFIER_DIR)
-    .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
+    .addOption(choiceOption('--engine <name>', 'onnx (fast) or tfjs', ENGINES, 'onnx'))
     .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
+    .addOption(maskThresholdOption())
     .option('--max-upload-bytes <n>', 'largest accepted upload', positiveInt, DEFAULTS.maxUploadBytes)
     .option('--max-pixels <n>', 'largest accepted image, checked from its header before decoding', positiveInt, DEFAULTS.maxPixels)
     .option('--concurrency <n>', 'analyses run at once', positiveInt, DEFAULTS.concurrency)
@@ -70,18 +73,12 @@ export function registerServe(program: Command): void {
     .option('--name <queue>', 'queue name, with --redis', DEFAULT_QUEUE)
     .option('--batch-out <dir>', 'with --redis: each batch\'s outputs go to <dir>/<batch id>, on storage the workers share', DEFAULTS.batchOut)
     .action(async (flags: ServeFlags, command: Command) => {
-      const [segmenter, classifier, segInfo, clsInfo] = await Promise.all([
-        loadPredictor(flags.seg, flags.engine, flags.threads),
-        loadPredictor(flags.cls, flags.engine, flags.threads),
-        readModelInfo(flags.seg),
-        readModelInfo(flags.cls),
-      ]);
+      const [analyzer, segInfo, clsInfo] = await Promise.all([createAnalyzer(flags), readModelInfo(flags.seg), readModelInfo(flags.cls)]);
       const client: QueueClient | undefined = flags.redis ? await openQueue(flags.redis, flags.name) : undefined;
       // Batches name the models only when told to: by default each worker uses its bundled ones.
       const given = (option: string) => command.getOptionValueSource(option) !== 'default';
       const app = buildServer({
-        segmenter,
-        classifier,
+        ...analyzer,
         modelsInfo: [segInfo, clsInfo],
         maxUploadBytes: flags.maxUploadBytes,
         maxPixels: flags.maxPixels,
@@ -94,19 +91,19 @@ export function registerServe(program: Command): void {
           batchRoot: path.resolve(flags.batchOut),
           seg: given('seg') ? flags.seg : undefined,
           cls: given('cls') ? flags.cls : undefined,
+          maskThreshold: flags.maskThreshold,
           maxBatchUploads: DEFAULTS.maxBatchUploads,
         },
       });
       const address = await app.listen({ port: flags.port, host: flags.host });
-      console.log(`dermkit serving ${segInfo.name} + ${clsInfo.name} (${segmenter.engine}) at ${address}`);
+      console.log(`dermkit serving ${segInfo.name} + ${clsInfo.name} (${analyzer.segmenter.engine}) at ${address}`);
       if (flags.redis) console.log(`batches go to queue "${flags.name}" at ${redactedUrl(flags.redis)}, outputs under ${path.resolve(flags.batchOut)}`);
       console.log(RESEARCH_NOTICE);
 
       const stop = async () => {
         await app.close();
         await client?.close();
-        segmenter.dispose();
-        classifier.dispose();
+        analyzer.dispose();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -1,47 +1,30 @@
-import { Option, type Command } from 'commander';
-import { trainRun, PAPER_DEFAULTS, type AugmentPreset, type TrainRunOptions } from '../train/run.js';
+import { Argument, type Command } from 'commander';
+import { TASKS } from '../data/types.js';
+import { SPLIT_METHODS } from '../data/split.js';
+import { AUGMENT_PRESETS, CLASS_WEIGHTINGS, OUTPUT_PRIORS, PAPER_DEFAULTS, SCHEDULES, trainRun, type TrainRunOptions } from '../train/run.js';
 import { SAMPLINGS } from '../train/sampling.js';
+import { MONITORS } from '../train/validate.js';
+import { LOSS_NAMES } from '../engine/index.js';
 import { CLASSIFIER_INPUTS, COLOUR_CONSTANCY } from '../models/config.js';
-import type { SegmenterArch } from '../models/registry.js';
-import { floatOption, formatDuration, intOption } from './util.js';
+import { ENCODER_NAMES } from '../models/encoders/index.js';
+import { SEGMENTER_ARCHS } from '../models/registry.js';
+import { choiceOption, floatOption, formatDuration, intOption } from './util.js';
 
-interface TrainFlags extends Pick<TrainRunOptions, 'schedule' | 'warmupEpochs' | 'weightDecay' | 'labelSmoothing' | 'sampling' | 'epochSize' | 'colourConstancy' | 'input' | 'roiMargin' | 'outputPrior' | 'monitor'> {
+/** The options as commander parses them: TrainRunOptions' own names, except the folders. */
+type TrainFlags = Omit<TrainRunOptions, 'task' | 'data' | 'cacheDir' | 'roiCacheDir' | 'onStep' | 'onEpoch' | 'onCheckpoint' | 'log'> & {
   data: string[];
-  out: string;
-  arch: SegmenterArch;
-  encoder: string;
-  inputSize?: number;
-  alpha?: number;
-  epochs?: number;
-  batch?: number;
-  lr?: number;
-  patience: number;
-  reduceOnPlateau?: boolean;
-  seed: number;
-  split?: string;
-  splitMethod: 'grouped-stratified' | 'grouped' | 'random';
-  valFraction: number;
-  augment: AugmentPreset;
   cache?: string;
-  resume?: boolean;
-  roiFrom?: string;
-  classWeights: 'balanced' | 'none';
-  threads?: number;
-  checkpointEvery: number;
-  init?: string;
-  pretrained?: string;
-  bnMomentum?: number;
-}
+};
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description(`train a segmenter (seg: ${PAPER_DEFAULTS.seg.inputSize} px, ${PAPER_DEFAULTS.seg.epochs} epochs) or classifier (cls: ${PAPER_DEFAULTS.cls.inputSize} px, ${PAPER_DEFAULTS.cls.epochs} epochs); batch 8, Adam 1e-3, early stopping on validation loss`)
-    .argument('<task>', 'seg or cls')
+    .addArgument(new Argument('<task>', 'seg or cls').choices(TASKS))
     .requiredOption('--data <dir...>', 'dataset folder (ISIC 2018, images/+masks/, HAM10000, labels.csv layouts); several are read as one')
     .requiredOption('--out <dir>', 'run folder: checkpoints best/ and last/, log.jsonl, split.json')
-    .option('--arch <arch>', 'segmenter architecture: unet or unet-original', 'unet')
-    .option('--encoder <name>', 'encoder', 'mobilenetv2')
+    .addOption(choiceOption('--arch <arch>', 'segmenter architecture', SEGMENTER_ARCHS, 'unet'))
+    .addOption(choiceOption('--encoder <name>', 'encoder', ENCODER_NAMES, 'mobilenetv2'))
     .option('--input-size <n>', 'square input side', intOption)
     .option('--alpha <x>', 'encoder width multiplier', floatOption)
     .option('--epochs <n>', 'maximum epochs', intOption)
@@ -51,41 +34,32 @@ export function registerTrain(program: Command): void {
     .option('--reduce-on-plateau', 'halve the learning rate after 2 epochs without improvement')
     .option('--seed <n>', 'seed for split, initialisation, shuffling and augmentation', intOption, 1)
     .option('--split <file>', 'reuse this split file (default: <out>/split.json, made if missing)')
-    .addOption(new Option('--split-method <m>', 'grouped-stratified (no lesion in both parts), grouped, or random (the paper)').choices(['grouped-stratified', 'grouped', 'random']).default('grouped-stratified'))
+    .addOption(choiceOption('--split-method <m>', 'grouped-stratified (no lesion in both parts), grouped, or random (the paper)', SPLIT_METHODS, 'grouped-stratified'))
     .option('--val-fraction <x>', 'validation share', floatOption, 0.2)
-    .addOption(new Option('--augment <preset>', 'paper (rotation, shear, zoom, brightness, flips), strong (+contrast, gamma, blur, rescale), lesion (any rotation, colour jitter, blur/sharpen, rescale) or none').choices(['paper', 'strong', 'lesion', 'none']).default('paper'))
-    .addOption(new Option('--schedule <s>', 'learning rate: constant, or cosine (linear warm-up, then cosine decay to 1 % at the last epoch)').choices(['constant', 'cosine']).default('constant'))
+    .addOption(choiceOption('--augment <preset>', 'paper (rotation, shear, zoom, brightness, flips), strong (+contrast, gamma, blur, rescale), lesion (any rotation, colour jitter, blur/sharpen, rescale) or none', AUGMENT_PRESETS, 'paper'))
+    .addOption(choiceOption('--schedule <s>', 'learning rate: constant, or cosine (linear warm-up, then cosine decay to 1 % at the last epoch)', SCHEDULES, 'constant'))
     .option('--warmup-epochs <x>', 'cosine schedule: warm-up length in epochs', floatOption, 1)
     .option('--weight-decay <x>', 'decoupled (AdamW) weight decay on kernels', floatOption)
     .option('--label-smoothing <x>', 'classification: label smoothing', floatOption)
-    .addOption(new Option('--sampling <s>', 'per-epoch draw over classes (cls) or collections (seg): natural, sqrt or balanced').choices([...SAMPLINGS]).default('natural'))
+    .addOption(choiceOption('--sampling <s>', 'per-epoch draw over classes (cls) or collections (seg): natural, sqrt or balanced', SAMPLINGS, 'natural'))
     .option('--epoch-size <n>', 'samples drawn per epoch (with replacement) instead of one pass', intOption)
-    .addOption(new Option('--colour-constancy <method>', 'colour constancy in the model\'s preprocessing').choices([...COLOUR_CONSTANCY]))
-    .addOption(new Option('--input <view>', 'classification: image (whole), roi (mask x image) or crop (lesion box, unmasked); roi/crop from the dataset\'s masks').choices([...CLASSIFIER_INPUTS]))
+    .addOption(choiceOption('--colour-constancy <method>', 'colour constancy in the model\'s preprocessing', COLOUR_CONSTANCY))
+    .addOption(choiceOption('--input <view>', 'classification: image (whole), roi (mask x image) or crop (lesion box, unmasked); roi/crop from the dataset\'s masks', CLASSIFIER_INPUTS))
     .option('--roi-margin <x>', 'margin around the lesion box for roi/crop, as a fraction of its size', floatOption)
-    .addOption(new Option('--output-prior <p>', 'classification: training (softmax as trained) or uniform (probabilities for equally common classes)').choices(['training', 'uniform']).default('training'))
-    .option('--monitor <metric>', 'early stopping and best/: loss, or a validation metric (balancedLoss, balancedAccuracy, dice, ...)', 'loss')
+    .addOption(choiceOption('--output-prior <p>', 'classification: training (softmax as trained) or uniform (probabilities for equally common classes)', OUTPUT_PRIORS, 'training'))
+    .addOption(choiceOption('--loss <name>', 'training and validation loss (default the task\'s: bceDice for seg, categoricalCrossentropy for cls)', LOSS_NAMES))
+    .addOption(choiceOption('--monitor <metric>', 'early stopping and best/: the validation loss or a validation metric of the task', MONITORS, 'loss'))
     .option('--cache <dir>', 'cache resized images here')
     .option('--resume', 'continue from <out>/last with the options the run started with (--epochs extends it)')
     .option('--roi-from <dir>', 'classification: train on ROIs cut by this segmentation model')
-    .addOption(new Option('--class-weights <w>', 'balanced or none').choices(['balanced', 'none']).default('none'))
+    .addOption(choiceOption('--class-weights <w>', 'balanced or none', CLASS_WEIGHTINGS, 'none'))
     .option('--threads <n>', 'ONNX Runtime threads', intOption)
     .option('--checkpoint-every <steps>', 'also checkpoint every this many steps inside an epoch', intOption, 0)
     .option('--init <dir>', 'start from the weights of this model directory')
     .option('--bn-momentum <x>', 'batch-norm momentum for this run (e.g. 0.9 for short fine-tuning)', floatOption)
     .option('--pretrained <dir>', 'initialise the encoder from ImageNet weights: a `dermkit weights import` folder or a TF.js layers folder with Keras names')
-    .action(async (task: string, f: TrainFlags) => {
-      if (task !== 'seg' && task !== 'cls') throw new Error(`task must be seg or cls, got "${task}"`);
-      const opts: TrainRunOptions = {
-        task, data: f.data.length === 1 ? f.data[0]! : f.data, out: f.out, arch: f.arch, encoder: f.encoder, inputSize: f.inputSize, alpha: f.alpha,
-        epochs: f.epochs, batch: f.batch, lr: f.lr, patience: f.patience, reduceOnPlateau: f.reduceOnPlateau, seed: f.seed,
-        split: f.split, splitMethod: f.splitMethod, valFraction: f.valFraction, augment: f.augment, cacheDir: f.cache,
-        resume: f.resume, roiFrom: f.roiFrom, classWeights: f.classWeights, threads: f.threads,
-        checkpointEvery: f.checkpointEvery, init: f.init, pretrained: f.pretrained, bnMomentum: f.bnMomentum,
-        schedule: f.schedule, warmupEpochs: f.warmupEpochs, weightDecay: f.weightDecay, labelSmoothing: f.labelSmoothing,
-        sampling: f.sampling, epochSize: f.epochSize, colourConstancy: f.colourConstancy, input: f.input, roiMargin: f.roiMargin,
-        outputPrior: f.outputPrior, monitor: f.monitor,
-      };
+    .action(async (task: TrainRunOptions['task'], { data, cache, ...flags }: TrainFlags) => {
+      const opts: TrainRunOptions = { ...flags, task, data: data.length === 1 ? data[0]! : data, cacheDir: cache };
       const tty = process.stderr.isTTY === true;
       const { history, out } = await trainRun({
         ...opts,

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 export function intOption(value: string): number {
   const n = Number(value);
@@ -16,6 +16,17 @@ export function probabilityOption(value: string): number {
   const n = Number(value);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a probability between 0 and 1, got "${value}"`);
   return n;
+}
+
+/** An option whose value must be one of `values`: commander refuses any other, naming the allowed ones. */
+export function choiceOption(flags: string, description: string, values: readonly string[], defaultValue?: string): Option {
+  const option = new Option(flags, description).choices(values);
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** `--mask-threshold`: overrides the segmenter's own threshold for this run (see withMaskThreshold). */
+export function maskThresholdOption(): Option {
+  return new Option('--mask-threshold <p>', 'probability above which a pixel is lesion (default: the segmenter\'s maskThreshold in its dermkit.json)').argParser(probabilityOption);
 }
 
 /** A one-line progress indicator with rate and ETA on stderr (only when stderr is a terminal). */

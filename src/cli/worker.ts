@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { EngineName } from '../pipeline/predictor.js';
+import { ENGINES, type EngineName } from '../pipeline/predictor.js';
 import { DEFAULT_QUEUE } from '../queue/batch-store.js';
 import { startWorker } from '../queue/worker.js';
-import { intOption } from './util.js';
+import { choiceOption, intOption } from './util.js';
 
 interface WorkerFlags {
   redis: string;
@@ -20,7 +20,7 @@ export function registerWorker(program: Command): void {
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
     .option('--name <queue>', 'queue name', DEFAULT_QUEUE)
     .option('--concurrency <n>', 'images analysed at once', intOption, 1)
-    .option('--engine <name>', 'onnx (fast) or tfjs', 'onnx')
+    .addOption(choiceOption('--engine <name>', 'onnx (fast) or tfjs', ENGINES, 'onnx'))
     .option('--threads <n>', 'ONNX Runtime threads per model', intOption)
     .option('--lock-duration <ms>', 'how long a job stays with a worker that stopped answering before another takes it', intOption, 30_000)
     .action(async (flags: WorkerFlags) => {

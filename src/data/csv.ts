@@ -137,12 +137,15 @@ export async function readCsvTable(file: string, required: readonly string[] = [
   return { file, columns, rows };
 }
 
-/** Quotes a value for CSV output when needed. */
-export function csvField(value: string | number): string {
-  const text = String(value);
+/** A value of a CSV cell; absent (undefined) is an empty cell. */
+export type CsvValue = string | number | boolean | undefined;
+
+/** Quotes a value for CSV output when needed (RFC 4180: comma, quote, CR or LF inside). */
+export function csvField(value: CsvValue): string {
+  const text = value === undefined ? '' : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function formatCsv(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function formatCsv(columns: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
   return [columns, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
 }

@@ -2,6 +2,7 @@
 export type { ClsDataset, ClsFormat, ClsSample, Dataset, SegDataset, SegFormat, SegSample, Task, ValidationLevel } from './types.js';
 export { DatasetError, type DatasetProblem } from './errors.js';
 export { openDataset, openDatasets, type OpenDatasetOptions } from './open.js';
+export { DATASET_LAYOUTS, type DatasetLayout } from './layouts.js';
 export { ISIC2018_SUBSETS, type Isic2018Subset } from './readers/seg-readers.js';
 export { parseHamClass } from './readers/cls-readers.js';
 export { CsvSyntaxError, formatCsv, parseCsv, readCsvTable, type CsvRecord, type CsvTable } from './csv.js';

@@ -19,7 +19,13 @@ import type { Dataset, SegSample } from './types.js';
  *   kept for reproducing the paper's numbers);
  * - 'grouped-kfold': one fold of a grouped (optionally stratified) k-fold partition.
  */
-export type SplitMethod = 'grouped-stratified' | 'grouped' | 'random' | 'grouped-kfold';
+/** The methods `splitItems` makes a split by ('grouped-kfold' splits come from `kFoldSplits`). */
+export const SPLIT_METHODS = ['grouped-stratified', 'grouped', 'random'] as const;
+export type SplitMethod = (typeof SPLIT_METHODS)[number] | 'grouped-kfold';
+
+/** The parts of a split file. */
+export const SPLIT_PARTS = ['train', 'val', 'test'] as const;
+export type SplitPart = (typeof SPLIT_PARTS)[number];
 
 /** What a split needs to know of a sample. */
 export interface SplitItem {
@@ -49,7 +55,7 @@ export interface Split {
 }
 
 export interface SplitOptions {
-  method?: Exclude<SplitMethod, 'grouped-kfold'>;
+  method?: (typeof SPLIT_METHODS)[number];
   /** Share of samples for validation; default 0.2 (the paper's 80/20). */
   valFraction?: number;
   /** Share for a held-out test part; default none. */
@@ -278,10 +284,7 @@ export async function readSplit(file: string): Promise<Split> {
   return split as Split;
 }
 
-export interface AppliedSplit<S> {
-  train: S[];
-  val: S[];
-  test: S[];
+export interface AppliedSplit<S> extends Record<SplitPart, S[]> {
   /** Dataset samples the split does not mention (e.g. added after it was made). */
   unassigned: S[];
 }

@@ -18,6 +18,9 @@ import { formatCsv } from './csv.js';
 import { createRng, mixSeed } from './random.js';
 import { renderDermoscopy } from './synth/render.js';
 
+/** What a synthetic dataset holds: masks (seg), labels (cls), or both. */
+export const SYNTH_TASKS = ['seg', 'cls', 'both'] as const;
+
 export interface SynthOptions {
   /** Output folder (created if missing). */
   out: string;
@@ -26,7 +29,7 @@ export interface SynthOptions {
   /** Image width in pixels; height is 3/4 of it (the HAM10000 aspect). Default 128. */
   size?: number;
   seed: number;
-  task: 'seg' | 'cls' | 'both';
+  task: (typeof SYNTH_TASKS)[number];
   /** Share of lesions photographed twice; default 0.25. */
   repeatFraction?: number;
   /** JPEG quality; default 92. */

@@ -1,6 +1,7 @@
 import type { HamClass } from '../models/config.js';
 
-export type Task = 'seg' | 'cls';
+export const TASKS = ['seg', 'cls'] as const;
+export type Task = (typeof TASKS)[number];
 
 /** One image + lesion mask pair. */
 export interface SegSample {

@@ -5,6 +5,6 @@
 export { compileTrainer, type Trainer, type TrainerOptions } from './trainer.js';
 export { exportOnnx, OUTPUT_NAME, type ExportOptions } from './export.js';
 export { createOnnxPredictor, type OnnxPredictor } from './predictor.js';
-export { lossFunction, bceDice, categoricalCrossentropy, type LossName, type LossFunction } from './losses.js';
+export { lossFunction, bceDice, categoricalCrossentropy, LOSSES, LOSS_NAMES, type LossName, type LossFunction } from './losses.js';
 export type { AdamConfig, OptimizerArray } from './adam.js';
 export { mappedKernels } from './kernels/index.js';

@@ -12,7 +12,6 @@
  */
 import { tf } from '../models/tf.js';
 
-export type LossName = 'categoricalCrossentropy' | 'bceDice';
 export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 
 /** Keras's backend epsilon, also TF.js's `tf.backend().epsilon()` on the cpu backend. */
@@ -65,12 +64,17 @@ export function bceDice(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.add(binaryCrossentropy(yTrue, yPred), diceLoss(yTrue, yPred)) as tf.Scalar);
 }
 
+/** Every loss by the name a run config records, with the task whose targets it scores; adding a loss is one entry. */
+export const LOSSES = {
+  categoricalCrossentropy: { task: 'cls', make: (o: LossOptions): LossFunction => (yTrue, yPred) => categoricalCrossentropy(yTrue, yPred, o.classWeights, o.labelSmoothing) },
+  bceDice: { task: 'seg', make: (): LossFunction => bceDice },
+} satisfies Record<string, { task: 'seg' | 'cls'; make: (options: LossOptions) => LossFunction }>;
+
+export type LossName = keyof typeof LOSSES;
+export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
+
 export function lossFunction(name: LossName, options: LossOptions = {}): LossFunction {
-  switch (name) {
-    case 'categoricalCrossentropy':
-      return (yTrue, yPred) => categoricalCrossentropy(yTrue, yPred, options.classWeights, options.labelSmoothing);
-    case 'bceDice':
-      return bceDice;
-  }
-  throw new Error(`unknown loss '${String(name)}' (expected categoricalCrossentropy or bceDice)`);
+  const entry = (LOSSES as Record<string, (typeof LOSSES)[LossName]>)[name];
+  if (!entry) throw new Error(`unknown loss '${String(name)}' (expected ${LOSS_NAMES.join(', ')})`);
+  return entry.make(options);
 }

@@ -39,10 +39,6 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
 }
 
-export function bootstrapCi<T>(items: readonly T[], metric: (sample: readonly T[]) => number, options: BootstrapOptions = {}): ConfidenceInterval {
-  return bootstrapCis(items, (sample) => ({ value: metric(sample) }), options).value;
-}
-
 /**
  * Several metrics over the same resamples: `metrics` returns every metric for one sample, so work
  * they share (e.g. tallying the resample) is done once per resample. The metric names are the keys

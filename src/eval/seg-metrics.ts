@@ -195,29 +195,3 @@ function pooledMetrics(counts: ConfusionCounts): PooledSegMetrics {
     specificity: ratioOrNull(counts.tn, counts.tn + counts.fp),
   };
 }
-
-/**
- * Streams a dataset: score each (truth, prediction) pair as it is produced and drop the masks; only
- * the per-image counts (a few numbers) are kept.
- */
-export class SegMetricsAccumulator {
-  private readonly scores: SegImageScore[] = [];
-  private readonly ids = new Set<string>();
-
-  /** Scores one image and returns its score (use `.dice` to feed a `WorstSegCases`). */
-  add(id: string, truth: GrayImage, prediction: GrayImage, group?: string): SegImageScore {
-    if (this.ids.has(id)) throw new Error(`segmentation metrics: image id '${id}' was added twice`);
-    const score = scoreMasks(id, truth, prediction, group);
-    this.ids.add(id);
-    this.scores.push(score);
-    return score;
-  }
-
-  get count(): number {
-    return this.scores.length;
-  }
-
-  result(): SegEvalResult {
-    return summariseSegScores(this.scores);
-  }
-}

@@ -4,10 +4,11 @@
  * split every row trains and is scored on. A later run into the same folder must use the same
  * settings (it may add or drop rows), so rows finished earlier stay comparable with new ones.
  */
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { applySplit, readSplit, splitItems, splitItemsOf, writeSplit, type Split } from '../data/split.js';
 import type { ClsSample, Dataset, SegSample } from '../data/types.js';
+import { exists } from '../fs.js';
 import { PAPER_DEFAULTS, type AugmentPreset } from '../train/run.js';
 
 export type ExperimentName = 'seg-backbones' | 'roi-ablation';
@@ -89,8 +90,6 @@ export interface ExperimentSplit<S> {
   train: S[];
   val: S[];
 }
-
-const exists = (p: string) => access(p).then(() => true, () => false);
 
 /** "budget.epochs: 15 there, 3 now" for every leaf that differs. */
 function differences(before: unknown, now: unknown, at = ''): string[] {

@@ -4,11 +4,12 @@
  * whose training was cut short resumes from its last checkpoint; a row that fails is recorded
  * with its error and the loop goes on with the next one. Failed rows are retried on a rerun.
  */
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LAST_DIR, LOG_FILE, type EpochRecord } from '../train/fit.js';
 import type { TrainRunOptions } from '../train/run.js';
 import { TOPOLOGY_FILE } from '../models/io.js';
+import { exists } from '../fs.js';
 import type { ExperimentName, ExperimentSettings, ExperimentSplit } from './output-folder.js';
 
 export const RESULT_FILE = 'result.json';
@@ -87,7 +88,7 @@ export async function runRows<R, D extends object>(out: string, rows: readonly R
 
 /** Whether a row's training left a checkpoint to resume from. */
 export function hasCheckpoint(runDir: string): Promise<boolean> {
-  return access(path.join(runDir, LAST_DIR)).then(() => true, () => false);
+  return exists(path.join(runDir, LAST_DIR));
 }
 
 /** trainRun's log and per-epoch lines, prefixed with the row's name. */

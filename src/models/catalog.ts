@@ -8,7 +8,8 @@ import { ENCODERS, ENCODER_NAMES } from './encoders/index.js';
 import { countFlops } from './flops.js';
 import { createClassifier, createSegmenter, DEFAULT_CLS_INPUT, DEFAULT_SEG_INPUT } from './registry.js';
 
-export type CatalogKind = 'encoder' | 'segmenter' | 'classifier';
+export const CATALOG_KINDS = ['encoder', 'segmenter', 'classifier'] as const;
+export type CatalogKind = (typeof CATALOG_KINDS)[number];
 
 export interface CatalogEntry {
   name: string;

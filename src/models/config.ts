@@ -8,7 +8,8 @@ export const HAM_CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'] as
 export type HamClass = (typeof HAM_CLASSES)[number];
 
 /** How an image is brought to the model's square input. */
-export type ResizeMode = 'stretch' | 'letterbox';
+export const RESIZE_MODES = ['stretch', 'letterbox'] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 export interface Preprocessing {
   /** Square input side in pixels. */
@@ -150,13 +151,20 @@ export interface ModelConfig {
   /** Classifier: out-of-distribution detector on its features. */
   ood?: OodDetector;
 
-  /** Segmenter: probability above which a pixel is lesion. */
+  /** Segmenter: probability above which a pixel is lesion (absent: DEFAULT_MASK_THRESHOLD). */
   maskThreshold?: number;
   /** Extra constructor options needed to rebuild the exact architecture. */
   options?: Record<string, unknown>;
   provenance: Provenance;
   /** Free-form metrics block written by training/eval. */
   metrics?: Record<string, unknown>;
+}
+
+export const DEFAULT_MASK_THRESHOLD = 0.5;
+
+/** The probability above which a segmenter's pixel is lesion: every stage that thresholds a mask asks here. */
+export function maskThresholdOf(config: Pick<ModelConfig, 'maskThreshold'>): number {
+  return config.maskThreshold ?? DEFAULT_MASK_THRESHOLD;
 }
 
 /** Keras-style presets: the preprocessing each encoder family's ImageNet weights expect. */

@@ -4,11 +4,12 @@
  * goes into a sibling temp directory that is renamed over the target, so a crash never leaves a
  * half-written model.
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from './tf.js';
 import type { ModelConfig } from './config.js';
 import type { DermkitModel } from './registry.js';
+import { exists } from '../fs.js';
 import './layers/index.js';
 import './decoders/resize-layer.js';
 
@@ -43,10 +44,10 @@ export async function writeDirAtomic(dir: string, files: Record<string, string |
   await mkdir(tmp, { recursive: true });
   for (const [name, data] of Object.entries(files)) await writeFile(path.join(tmp, name), data);
   const old = `${dir}.old-${process.pid}-${Date.now()}`;
-  const exists = await access(dir).then(() => true, () => false);
-  if (exists) await rename(dir, old);
+  const replacing = await exists(dir);
+  if (replacing) await rename(dir, old);
   await rename(tmp, dir);
-  if (exists) await rm(old, { recursive: true, force: true });
+  if (replacing) await rm(old, { recursive: true, force: true });
 }
 
 /** The TF.js layers artifacts of a model as files: model.json and one weights.bin shard. */

@@ -5,7 +5,7 @@
  * ./encoders pairs with the U-Net decoder or the classification head.
  */
 import { tf } from './tf.js';
-import { HAM_CLASSES, preprocessingFor, type ModelConfig, type PreprocessingPreset, type ResizeMode } from './config.js';
+import { DEFAULT_MASK_THRESHOLD, HAM_CLASSES, preprocessingFor, type ModelConfig, type PreprocessingPreset, type ResizeMode } from './config.js';
 import { ENCODER_NAMES, getEncoder } from './encoders/index.js';
 import type { EncoderFeatures, EncoderPadding, EncoderSpec } from './encoders/types.js';
 import { PAPER_DECODER, buildUnetDecoder, type UnetDecoderOptions } from './decoders/unet.js';
@@ -71,6 +71,9 @@ function provenance(): ModelConfig['provenance'] {
   return { createdAt: new Date().toISOString(), dermkitVersion: DERMKIT_VERSION, initialisation: 'random' };
 }
 
+/** Every segmenter by name, as parseSegmenterName reads them. */
+export const SEGMENTER_NAMES: readonly string[] = ['unet-original', ...ENCODER_NAMES.map((encoder) => `unet:${encoder}`)];
+
 /** `unet:mobilenetv2` -> { arch: 'unet', encoder: 'mobilenetv2' }; `unet-original` alone. */
 export function parseSegmenterName(name: string): SegmenterSpec {
   const [arch, encoder] = name.split(':');
@@ -82,17 +85,17 @@ export function parseSegmenterName(name: string): SegmenterSpec {
 export function createSegmenter(spec: SegmenterSpec): DermkitModel {
   const inputSize = spec.inputSize ?? DEFAULT_SEG_INPUT;
   const resizeMode = spec.resizeMode ?? 'stretch';
-  const maskThreshold = spec.maskThreshold ?? 0.5;
+  const maskThreshold = spec.maskThreshold ?? DEFAULT_MASK_THRESHOLD;
   const alpha = spec.alpha ?? 1;
   if (spec.arch === 'unet-original') {
     const baseFilters = Math.max(4, Math.round(64 * alpha));
-    const model = buildOriginalUnet({ inputSize, baseFilters, head: spec.decoder?.head ?? 'sigmoid' });
+    const model = buildOriginalUnet({ inputSize, baseFilters });
     return {
       model,
       config: {
         format: 'dermkit-model/1', kind: 'segmenter', name: 'unet-original', arch: 'unet-original', encoder: 'none',
         preprocessing: preprocessingFor('tf', inputSize, resizeMode), maskThreshold,
-        options: { alpha, baseFilters, head: spec.decoder?.head ?? 'sigmoid' }, provenance: provenance(),
+        options: { alpha, baseFilters }, provenance: provenance(),
       },
     };
   }

@@ -4,13 +4,13 @@ import { tf } from './tf.js';
  * The original U-Net of Ronneberger et al. (2015): four 2x2 max-pool downsamplings with two 3x3
  * conv + ReLU per level (64..1024 filters), 2x2 transposed-conv upsampling, concatenation at every
  * level. 'same' padding instead of the original 'valid' so the mask has the input's size (the
- * convention of every modern re-implementation, and of the paper's baseline row).
+ * convention of every modern re-implementation, and of the paper's baseline row). One sigmoid
+ * channel of lesion probability, as the U-Net decoder gives.
  */
 export interface OriginalUnetOptions {
   inputSize: number;
   /** Filters at the first level; doubled at each of the four levels below. 64 in the original. */
   baseFilters?: number;
-  head?: 'sigmoid' | 'softmax';
 }
 
 const DEPTH = 4;
@@ -25,7 +25,7 @@ function doubleConv(x: tf.SymbolicTensor, filters: number, name: string): tf.Sym
 }
 
 export function buildOriginalUnet(opts: OriginalUnetOptions): tf.LayersModel {
-  const { inputSize, baseFilters = 64, head = 'sigmoid' } = opts;
+  const { inputSize, baseFilters = 64 } = opts;
   if (inputSize % 2 ** DEPTH !== 0) throw new Error(`original U-Net needs an input size divisible by ${2 ** DEPTH}, got ${inputSize}`);
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
   const skips: tf.SymbolicTensor[] = [];
@@ -45,7 +45,7 @@ export function buildOriginalUnet(opts: OriginalUnetOptions): tf.LayersModel {
     x = doubleConv(x, filters, `up${level}`);
   }
   const output = tf.layers
-    .conv2d({ filters: head === 'sigmoid' ? 1 : 2, kernelSize: 1, activation: head, name: 'mask_head' })
+    .conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', name: 'mask_head' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: 'unet' });
 }

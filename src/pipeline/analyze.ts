@@ -11,7 +11,7 @@ import type { BBox, GrayImage, ProbabilityMap, RgbImage } from '../image/types.j
 import { decodeImage } from '../image/decode.js';
 import { probabilityFromSquare } from '../image/resize.js';
 import { areaFraction, boundingBox, cleanMask } from '../image/mask.js';
-import type { ClassifierInput } from '../models/config.js';
+import { maskThresholdOf, type ClassifierInput } from '../models/config.js';
 import { prepareInput } from '../models/preprocess.js';
 import { classActivationMap } from './cam.js';
 import { classifierViews, classifyExplained, cutView } from './classify.js';
@@ -102,14 +102,10 @@ export function findings(r: AnalysisResult): Findings {
   };
 }
 
-/** The lesion probability map from a one-channel (sigmoid) or two-channel (softmax) segmenter output. */
+/** The lesion probability map of a segmenter's output: one (sigmoid) channel at its input size. */
 export function lesionChannel(output: Float32Array, size: number): ProbabilityMap {
-  const n = size * size;
-  if (output.length === n) return { width: size, height: size, data: output };
-  if (output.length !== 2 * n) throw new Error(`segmenter output has ${output.length} values, expected ${n} or ${2 * n}`);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = output[2 * i + 1]!;
-  return { width: size, height: size, data };
+  if (output.length !== size * size) throw new Error(`segmenter output has ${output.length} values, expected ${size * size} (one lesion-probability channel of ${size} x ${size})`);
+  return { width: size, height: size, data: output };
 }
 
 export async function segment(img: RgbImage, segmenter: ModelRunner, opts: StageOptions = {}): Promise<{ probability: ProbabilityMap; mask: GrayImage }> {
@@ -119,7 +115,7 @@ export async function segment(img: RgbImage, segmenter: ModelRunner, opts: Stage
   const output = opts.tta ? await averageOverViews(data, p.inputSize, run, true) : await run(data);
   const squareMap = lesionChannel(output, p.inputSize);
   const probability = probabilityFromSquare(squareMap, transform, img.width, img.height);
-  return { probability, mask: cleanMask(probability, segmenter.config.maskThreshold ?? 0.5) };
+  return { probability, mask: cleanMask(probability, maskThresholdOf(segmenter.config)) };
 }
 
 /** The views to classify: the classifier's own, or the ROI / whole image when `roi` forces one on a single-view classifier. */

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { formatCsv } from '../data/csv.js';
 import { IMAGE_EXTENSIONS, decodeImage, encodeJpeg, encodePng } from '../image/decode.js';
 import { heatmapOverlay } from '../image/heatmap.js';
 import { renderOverlay } from '../image/overlay.js';
@@ -175,18 +176,13 @@ async function analyzeOne(file: string, name: string, opts: BatchOptions): Promi
   }
 }
 
-function csvField(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function summaryCsv(records: BatchRecord[], classes: string[]): string {
   const header = ['file', 'ok', 'error', 'top', 'top_probability', ...classes.map((c) => `p_${c}`), 'lesion_area_fraction', 'width', 'height', 'warnings', 'flag_for_review'];
   const rows = records.map((r) => [
     r.file, r.ok, r.error, r.top, r.topProbability?.toFixed(6), ...classes.map((c) => r.probabilities?.[c]?.toFixed(6)),
     r.lesionAreaFraction?.toFixed(6), r.width, r.height, r.warnings?.map((w) => w.code).join(' '), r.review?.flagged,
-  ].map(csvField).join(','));
-  return `${[header.join(','), ...rows].join('\n')}\n`;
+  ]);
+  return formatCsv(header, rows);
 }
 
 export async function writeSummary(out: string, records: BatchRecord[], classes: string[]): Promise<void> {

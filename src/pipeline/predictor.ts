@@ -4,7 +4,7 @@
  * path and the numerical oracle). Classifiers with a GAP + dense head also give their class
  * activation maps and pooled features (src/models/explain.ts) through `run`.
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from '../models/tf.js';
 import type { ModelConfig } from '../models/config.js';
@@ -13,8 +13,10 @@ import { explanationModel } from '../models/explain.js';
 import { MAIN_OUTPUT } from '../models/outputs.js';
 import { ONNX_FILE, loadModel, readModelConfig } from '../models/io.js';
 import { createOnnxPredictor, exportOnnx } from '../engine/index.js';
+import { exists } from '../fs.js';
 
-export type EngineName = 'onnx' | 'tfjs';
+export const ENGINES = ['onnx', 'tfjs'] as const;
+export type EngineName = (typeof ENGINES)[number];
 
 /** A model's outputs by name (src/models/outputs.ts), each flattened over the batch. */
 export type ModelOutputs = Record<string, Float32Array>;
@@ -88,14 +90,19 @@ export async function onnxPredictorFor(m: DermkitModel, threads?: number): Promi
 }
 
 /**
- * Load a model directory for inference. With the ONNX engine an exported `model.onnx` is used
- * when present (as it is: one exported before explanation outputs existed has none); otherwise
- * the TF.js model is converted in memory.
+ * The ONNX model of a model directory: its exported `model.onnx` when present (as it is: one
+ * exported before explanation outputs existed has none), otherwise the TF.js model converted in
+ * memory. What the ONNX engine runs and what the server hands the browser's private mode.
  */
+export async function inferenceOnnx(dir: string): Promise<Uint8Array> {
+  const onnxPath = path.join(dir, ONNX_FILE);
+  if (await exists(onnxPath)) return new Uint8Array(await readFile(onnxPath));
+  return exportInferenceOnnx((await loadModel(dir)).model);
+}
+
+/** Load a model directory for inference. */
 export async function loadPredictor(dir: string, engine: EngineName = 'onnx', threads?: number): Promise<Predictor> {
   if (engine === 'tfjs') return tfjsPredictor(await loadModel(dir));
-  const onnxPath = path.join(dir, ONNX_FILE);
-  const exported = await access(onnxPath).then(() => true, () => false);
-  if (exported) return onnxPredictor(await readModelConfig(dir), new Uint8Array(await readFile(onnxPath)), threads);
-  return onnxPredictorFor(await loadModel(dir), threads);
+  const [config, onnx] = await Promise.all([readModelConfig(dir), inferenceOnnx(dir)]);
+  return onnxPredictor(config, onnx, threads);
 }

@@ -15,6 +15,8 @@ export interface BatchSpec {
   /** Model folders (absolute paths); absent: each worker's bundled models. */
   seg?: string;
   cls?: string;
+  /** Mask threshold instead of the segmenter's own. */
+  maskThreshold?: number;
   roi?: boolean;
   tta?: boolean;
   maxPixels: number;

@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachLimited } from '../data/concurrency.js';
+import { exists } from '../fs.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
 import { readModelConfig } from '../models/io.js';
 import { collectInputs, outputNames } from '../pipeline/batch.js';
@@ -32,6 +33,8 @@ export interface SubmitOptions {
   out: string;
   seg?: string;
   cls?: string;
+  /** Mask threshold instead of the segmenter's own. */
+  maskThreshold?: number;
   roi?: boolean;
   tta?: boolean;
   maxPixels?: number;
@@ -79,8 +82,6 @@ async function checkInline(sources: ImageSource[]): Promise<void> {
   }
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
-
 export async function submitBatch(client: QueueClient, sources: ImageSource[], opts: SubmitOptions): Promise<SubmitResult> {
   if (sources.length === 0) throw new SubmitError('no images to submit');
   const inline = opts.inline === true || sources.some((s) => s.bytes !== undefined);
@@ -90,6 +91,7 @@ export async function submitBatch(client: QueueClient, sources: ImageSource[], o
     out: path.resolve(opts.out),
     ...(opts.seg ? { seg: path.resolve(opts.seg) } : {}),
     ...(opts.cls ? { cls: path.resolve(opts.cls) } : {}),
+    ...(opts.maskThreshold !== undefined ? { maskThreshold: opts.maskThreshold } : {}),
     roi: opts.roi,
     tta: opts.tta,
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,

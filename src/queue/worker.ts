@@ -13,8 +13,9 @@ import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { analyzeImage, writeOutputs, type ImageOutputs } from '../pipeline/batch.js';
+import { createAnalyzer, withMaskThreshold, type Analyzer } from '../pipeline/analyzer.js';
 import { DEFAULT_CLASSIFIER_DIR, DEFAULT_SEGMENTER_DIR } from '../pipeline/defaults.js';
-import { loadPredictor, type EngineName, type Predictor } from '../pipeline/predictor.js';
+import type { EngineName } from '../pipeline/predictor.js';
 import { BatchStore, DEFAULT_QUEUE, type BatchSpec } from './batch-store.js';
 import { connectRedis, redactedUrl } from './connection.js';
 import { ATTEMPTS, isBadImage, type ImageJobData, type InlineResult } from './jobs.js';
@@ -43,26 +44,21 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-interface Models {
-  segmenter: Predictor;
-  classifier: Predictor;
-}
-
 /** Each batch's models, loaded the first time a job of theirs comes and kept for the worker's life. */
 class ModelCache {
-  private readonly loaded = new Map<string, Promise<Models>>();
+  private readonly loaded = new Map<string, Promise<Analyzer>>();
   constructor(
     private readonly engine: EngineName,
     private readonly threads: number | undefined,
   ) {}
 
-  get(spec: BatchSpec): Promise<Models> {
+  get(spec: BatchSpec): Promise<Analyzer> {
     const seg = spec.seg ?? DEFAULT_SEGMENTER_DIR;
     const cls = spec.cls ?? DEFAULT_CLASSIFIER_DIR;
     const key = `${seg}\0${cls}`;
     let models = this.loaded.get(key);
     if (!models) {
-      models = Promise.all([loadPredictor(seg, this.engine, this.threads), loadPredictor(cls, this.engine, this.threads)]).then(([segmenter, classifier]) => ({ segmenter, classifier }));
+      models = createAnalyzer({ seg, cls, engine: this.engine, threads: this.threads });
       // A model folder that failed to load is tried again by the next job rather than remembered.
       models.catch(() => this.loaded.delete(key));
       this.loaded.set(key, models);
@@ -71,11 +67,7 @@ class ModelCache {
   }
 
   async dispose(): Promise<void> {
-    for (const models of this.loaded.values()) {
-      const m = await models.catch(() => undefined);
-      m?.segmenter.dispose();
-      m?.classifier.dispose();
-    }
+    for (const models of this.loaded.values()) (await models.catch(() => undefined))?.dispose();
   }
 }
 
@@ -138,8 +130,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const { file, name: outputName, image } = job.data;
     let outputs: ImageOutputs;
     try {
+      // The threshold is the batch's, the loaded models are shared by every batch that names them.
       outputs = await analyzeImage(image !== undefined ? Buffer.from(image, 'base64') : file, file, outputName, {
-        segmenter, classifier, roi: spec.roi, tta: spec.tta, maxPixels: spec.maxPixels,
+        segmenter: withMaskThreshold(segmenter, spec.maskThreshold), classifier, roi: spec.roi, tta: spec.tta, maxPixels: spec.maxPixels,
       });
     } catch (e) {
       if (isBadImage(e)) throw new UnrecoverableError((e as Error).message);

@@ -23,6 +23,8 @@ export interface BatchRouteOptions {
   /** Model folders the batches name (absent: each worker's bundled models). */
   seg?: string;
   cls?: string;
+  /** Mask threshold the batches name (absent: each segmenter's own). */
+  maskThreshold?: number;
   maxUploadBytes: number;
   /** Most files in one uploaded batch (they are held in memory until queued). */
   maxBatchUploads: number;
@@ -81,7 +83,7 @@ export function registerBatchRoutes(app: FastifyInstance, opts: BatchRouteOption
     if (!sources.length) throw new ApiError('missing_file', 'the multipart body has no file part: send the images as file fields');
     const id = newBatchId();
     const submitted = await queueCall(() => submitBatch(opts.client, sources, {
-      id, out: path.join(opts.batchRoot, id), seg: opts.seg, cls: opts.cls, roi: flag(request.query.roi), tta: flag(request.query.tta),
+      id, out: path.join(opts.batchRoot, id), seg: opts.seg, cls: opts.cls, maskThreshold: opts.maskThreshold, roi: flag(request.query.roi), tta: flag(request.query.tta),
     }));
     return reply.code(202).header('location', `/v1/batches/${id}`).send({ ...submitted, notice: RESEARCH_NOTICE });
   });

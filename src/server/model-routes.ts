@@ -1,10 +1,9 @@
 /** `GET /v1/models` (what is loaded) and `GET /v1/models/{kind}/{file}` (the files, for the browser's private mode). */
-import { access } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadModel } from '../models/io.js';
-import { exportInferenceOnnx, ONNX_FILE } from '../pipeline/predictor.js';
+import { exists } from '../fs.js';
+import { inferenceOnnx, ONNX_FILE } from '../pipeline/predictor.js';
 import { ApiError } from './errors.js';
 import type { ModelFileName, ModelInfo } from './models-info.js';
 import { modelsSchema } from './schemas.js';
@@ -24,7 +23,7 @@ function onnxExporter(info: ModelInfo): () => Promise<Uint8Array> {
   let exported: Promise<Uint8Array> | undefined;
   return () => {
     if (!exported) {
-      exported = loadModel(info.dir).then(({ model }) => exportInferenceOnnx(model));
+      exported = inferenceOnnx(info.dir);
       // A failed export is tried again on the next request rather than remembered.
       exported.catch(() => (exported = undefined));
     }
@@ -46,7 +45,7 @@ export function registerModelRoutes(app: FastifyInstance, modelsInfo: ModelInfo[
     reply.header('etag', etag).header('cache-control', 'no-cache').header('content-type', FILE_TYPES[path.extname(file)]!);
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     const onDisk = path.join(info.dir, file);
-    if (file === ONNX_FILE && !(await access(onDisk).then(() => true, () => false))) return reply.send(Buffer.from(await exporters.get(info)!()));
+    if (file === ONNX_FILE && !(await exists(onDisk))) return reply.send(Buffer.from(await exporters.get(info)!()));
     return reply.send(createReadStream(onDisk));
   });
 }

@@ -4,11 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelConfig, ModelKind } from '../models/config.js';
 import { CONFIG_FILE, TOPOLOGY_FILE, WEIGHTS_FILE, readModelConfig } from '../models/io.js';
 import { ONNX_FILE } from '../pipeline/predictor.js';
+import { exists } from '../fs.js';
 
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
@@ -32,10 +33,6 @@ export interface ModelInfo {
    * `model.onnx` when only the TF.js model is there (the server exports it on first request).
    */
   files: ModelFileName[];
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
 }
 
 async function hashFiles(files: string[]): Promise<string> {

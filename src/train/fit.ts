@@ -32,6 +32,8 @@ export interface FitOptions {
    * a validation metric (see validate.ts), lower-is-better for losses and higher for the rest.
    */
   monitor?: string;
+  /** Training and validation loss; default the task's (lossNameFor). */
+  loss?: LossName;
   /** categoricalCrossentropy: label smoothing of the training loss (validation scores the plain loss). */
   labelSmoothing?: number;
   /** Decoupled (AdamW) weight decay on kernels. */
@@ -96,12 +98,12 @@ export function lossNameFor(task: 'seg' | 'cls'): LossName {
   return task === 'seg' ? 'bceDice' : 'categoricalCrossentropy';
 }
 
-async function evaluate(m: DermkitModel, task: 'seg' | 'cls', val: BatchStream, threads: number | undefined, classWeights?: number[]): Promise<ValidationResult> {
+async function evaluate(m: DermkitModel, task: 'seg' | 'cls', lossName: LossName, val: BatchStream, threads: number | undefined, classWeights?: number[]): Promise<ValidationResult> {
   const predictor = await createOnnxPredictor(exportOnnx(m.model), { threads });
   try {
-    const loss = lossFunction(lossNameFor(task), { classWeights });
+    const loss = lossFunction(lossName, { classWeights });
     return await validate(task, val, (x, n) => predictor.predict(x, n), (y, p, yShape) =>
-      tf.tidy(() => loss(tf.tensor(y, yShape), tf.tensor(p, yShape)).dataSync()[0]!), m.config.classes, m.config.calibration);
+      tf.tidy(() => loss(tf.tensor(y, yShape), tf.tensor(p, yShape)).dataSync()[0]!), m.config);
   } finally {
     predictor.dispose();
   }
@@ -117,7 +119,7 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
   if (opts.schedule && opts.reduceOnPlateau) throw new Error('a learning-rate schedule and reduce-on-plateau exclude each other');
   const monitor = opts.monitor ?? 'loss';
   const trainer = await compileTrainer(opts.model.model, {
-    loss: lossNameFor(opts.task),
+    loss: opts.loss ?? lossNameFor(opts.task),
     classWeights: opts.classWeights,
     labelSmoothing: opts.labelSmoothing,
     optimizer: { type: 'adam', learningRate: state.learningRate, weightDecay: opts.weightDecay },
@@ -162,7 +164,7 @@ export async function fit(opts: FitOptions): Promise<{ state: TrainingState; his
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
       await trainer.writeBack();
-      const result = await evaluate(opts.model, opts.task, opts.val, opts.threads, opts.classWeights);
+      const result = await evaluate(opts.model, opts.task, opts.loss ?? lossNameFor(opts.task), opts.val, opts.threads, opts.classWeights);
       const score = monitoredScore(monitor, result);
       const improved = score < (state.bestScore ?? state.bestValLoss);
       state.epoch++;

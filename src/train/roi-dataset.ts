@@ -4,7 +4,7 @@
  * (segmentation model, image) and cached as PNG files, so later epochs and runs reuse them.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClsSample } from '../data/types.js';
 import { decodeImage, encodePng } from '../image/decode.js';
@@ -12,6 +12,7 @@ import { extractRoi } from '../image/roi.js';
 import { loadPredictor } from '../pipeline/predictor.js';
 import { segment } from '../pipeline/analyze.js';
 import { WEIGHTS_FILE } from '../models/io.js';
+import { exists } from '../fs.js';
 
 async function modelFingerprint(dir: string): Promise<string> {
   return createHash('sha256').update(await readFile(path.join(dir, WEIGHTS_FILE))).digest('hex').slice(0, 16);
@@ -22,7 +23,7 @@ export async function roiSamples(samples: readonly ClsSample[], segModelDir: str
   await mkdir(dir, { recursive: true });
   const target = (s: ClsSample) => path.join(dir, `${s.id}.png`);
   const missing: ClsSample[] = [];
-  for (const s of samples) if (!(await access(target(s)).then(() => true, () => false))) missing.push(s);
+  for (const s of samples) if (!(await exists(target(s)))) missing.push(s);
   if (missing.length > 0) {
     const segmenter = await loadPredictor(segModelDir);
     try {

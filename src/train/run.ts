@@ -2,25 +2,33 @@
  * `dermkit train seg|cls`: open a dataset, make (or reuse) a grouped split, build the model
  * (or resume it), stream augmented batches, and fit with the paper's protocol by default.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatasets } from '../data/open.js';
-import { applySplit, readSplit, splitItems, splitItemsOf, writeSplit, type Split } from '../data/split.js';
+import { applySplit, readSplit, splitItems, splitItemsOf, writeSplit, type Split, type SplitOptions } from '../data/split.js';
 import { createBatchStream, type BatchStreamOptions } from '../data/pipeline.js';
 import { PAPER_AUGMENTATION, DEFAULT_AUGMENTATION, LESION_AUGMENTATION, type AugmentConfig } from '../data/augment.js';
 import type { ClsSample, SegSample } from '../data/types.js';
+import { exists } from '../fs.js';
 import type { DermkitModel, SegmenterArch } from '../models/registry.js';
 import { applyColourConstancy, normalizeToInput } from '../models/preprocess.js';
 import { HAM_CLASSES, type ClassifierInput, type ColourConstancy } from '../models/config.js';
 import { loadModel } from '../models/io.js';
 import { loadCheckpoint } from './checkpoint.js';
+import { LOSSES, LOSS_NAMES, type LossName } from '../engine/index.js';
 import { fit, LAST_DIR, type EpochRecord, type FitOptions } from './fit.js';
 import { samplingWeights, trainingClassPrior, uniformPriorShift, type Sampling } from './sampling.js';
 import { createInitialModel } from './initial-model.js';
 import { roiSamples } from './roi-dataset.js';
+import { VALIDATION_METRICS, type Monitor } from './validate.js';
 
-export type AugmentPreset = 'paper' | 'strong' | 'lesion' | 'none';
-const AUGMENT_PRESETS: Record<AugmentPreset, AugmentConfig | null> = { paper: PAPER_AUGMENTATION, strong: DEFAULT_AUGMENTATION, lesion: LESION_AUGMENTATION, none: null };
+export const AUGMENT_PRESETS = ['paper', 'strong', 'lesion', 'none'] as const;
+export type AugmentPreset = (typeof AUGMENT_PRESETS)[number];
+const AUGMENTATIONS: Record<AugmentPreset, AugmentConfig | null> = { paper: PAPER_AUGMENTATION, strong: DEFAULT_AUGMENTATION, lesion: LESION_AUGMENTATION, none: null };
+
+export const SCHEDULES = ['constant', 'cosine'] as const;
+export const CLASS_WEIGHTINGS = ['balanced', 'none'] as const;
+export const OUTPUT_PRIORS = ['training', 'uniform'] as const;
 
 export interface TrainRunOptions {
   task: 'seg' | 'cls';
@@ -39,7 +47,7 @@ export interface TrainRunOptions {
   seed?: number;
   /** Split file to reuse; when absent a new split is made and written to <out>/split.json. */
   split?: string;
-  splitMethod?: 'grouped-stratified' | 'grouped' | 'random';
+  splitMethod?: SplitOptions['method'];
   valFraction?: number;
   augment?: AugmentPreset;
   cacheDir?: string;
@@ -48,7 +56,7 @@ export interface TrainRunOptions {
   roiFrom?: string;
   /** Where ROIs are cached (default <out>/roi-cache); runs with the same segmenter can share one. */
   roiCacheDir?: string;
-  classWeights?: 'balanced' | 'none';
+  classWeights?: (typeof CLASS_WEIGHTINGS)[number];
   threads?: number;
   checkpointEvery?: number;
   /** Start from this model directory's weights instead of random/pretrained initialisation. */
@@ -62,10 +70,12 @@ export interface TrainRunOptions {
    */
   bnMomentum?: number;
   /** 'cosine': linear warm-up over `warmupEpochs`, then cosine decay to 1 % of `lr` at the last epoch. */
-  schedule?: 'constant' | 'cosine';
+  schedule?: (typeof SCHEDULES)[number];
   warmupEpochs?: number;
   weightDecay?: number;
   labelSmoothing?: number;
+  /** Training loss by its LOSSES name; default the task's (bceDice for seg, categoricalCrossentropy for cls). */
+  loss?: LossName;
   /** Per-epoch sampling over classes (cls) or collections (seg); see sampling.ts. */
   sampling?: Sampling;
   /** Samples drawn per epoch (with replacement) instead of one pass over the training part. */
@@ -80,9 +90,9 @@ export interface TrainRunOptions {
    * prior shift that makes its probabilities those of a population with equally common classes
    * (what balanced accuracy and mean recall reward).
    */
-  outputPrior?: 'training' | 'uniform';
-  /** What early stopping and best/ follow: 'loss' or a validation metric (e.g. balancedLoss, dice). */
-  monitor?: string;
+  outputPrior?: (typeof OUTPUT_PRIORS)[number];
+  /** What early stopping and best/ follow: 'loss' or one of the task's VALIDATION_METRICS (e.g. balancedLoss, dice). */
+  monitor?: Monitor;
   onStep?: FitOptions['onStep'];
   onEpoch?: FitOptions['onEpoch'];
   onCheckpoint?: FitOptions['onCheckpoint'];
@@ -108,10 +118,6 @@ function setBatchNormMomentum(m: DermkitModel, momentum: number): void {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
-}
-
 export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochRecord[]; out: string; split: Split }> {
   const log = o.log ?? (() => undefined);
   const defaults = PAPER_DEFAULTS[o.task];
@@ -123,6 +129,10 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
   const started = resume?.state.options as Partial<TrainRunOptions> | undefined;
   const opts = resume ? { ...o, ...started, epochs: o.epochs ?? started?.epochs, resume: true, onStep: o.onStep, onEpoch: o.onEpoch, onCheckpoint: o.onCheckpoint, log: o.log } : o;
   const seed = opts.seed ?? 1;
+  // Before any work: fit() would only find out after the first epoch.
+  const monitors: readonly string[] = ['loss', ...VALIDATION_METRICS[opts.task]];
+  if (opts.loss !== undefined && LOSSES[opts.loss].task !== opts.task) throw new Error(`the ${opts.loss} loss scores ${LOSSES[opts.loss].task} targets, not ${opts.task}: use one of ${LOSS_NAMES.filter((n) => LOSSES[n].task === opts.task).join(', ')}`);
+  if (opts.monitor !== undefined && !monitors.includes(opts.monitor)) throw new Error(`cannot monitor '${opts.monitor}' when training ${opts.task}: use one of ${monitors.join(', ')}`);
 
   await mkdir(opts.out, { recursive: true });
   const dataset = await openDatasets(opts.data, opts.task);
@@ -180,7 +190,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
     prepare: p.colourConstancy ? (img: Parameters<typeof applyColourConstancy>[0]) => applyColourConstancy(img, p) : undefined,
   };
   const streamOf = (samples: readonly (SegSample | ClsSample)[], training: boolean) => createBatchStream({
-    ...common, shuffle: training, augment: training ? AUGMENT_PRESETS[opts.augment ?? 'paper'] : null,
+    ...common, shuffle: training, augment: training ? AUGMENTATIONS[opts.augment ?? 'paper'] : null,
     ...(training && (opts.epochSize !== undefined || sampling !== 'natural')
       ? { epochSize: opts.epochSize ?? samples.length, sampleWeights: samplingWeights(samples.map(balanceKey), sampling) }
       : {}),
@@ -207,7 +217,7 @@ export async function trainRun(o: TrainRunOptions): Promise<{ history: EpochReco
       kind: 'cosine', warmupSteps: Math.round((opts.warmupEpochs ?? 1) * trainStream.stepsPerEpoch),
       totalSteps: epochs * trainStream.stepsPerEpoch, minLearningRate: learningRate / 100,
     } : undefined,
-    monitor: opts.monitor, labelSmoothing: opts.labelSmoothing, weightDecay: opts.weightDecay,
+    monitor: opts.monitor, loss: opts.loss, labelSmoothing: opts.labelSmoothing, weightDecay: opts.weightDecay,
     seed, threads: opts.threads, checkpointEvery: opts.checkpointEvery,
     classWeights,
     resume: resume ? { optimizer: resume.optimizer, state: resume.state } : undefined,

@@ -5,11 +5,18 @@
  * `dermkit eval`'s job (src/eval); this is the fast signal for early stopping.
  */
 import type { BatchStream } from '../data/pipeline.js';
-import { HAM_CLASSES } from '../models/config.js';
+import { HAM_CLASSES, maskThresholdOf, type ModelConfig } from '../models/config.js';
 import { scoreMasks, summariseSegScores, type SegImageScore } from '../eval/seg-metrics.js';
 import { evaluateClassification, type ClsPrediction } from '../eval/cls-metrics.js';
-import type { Calibration } from '../models/config.js';
 import { calibrate } from '../pipeline/classify.js';
+
+/** What validation reports per task besides the loss: the metrics early stopping can follow. */
+export const VALIDATION_METRICS = {
+  seg: ['dice', 'iou', 'miou', 'thresholdedJaccard'],
+  cls: ['accuracy', 'balancedAccuracy', 'balancedLoss'],
+} as const;
+export const MONITORS = ['loss', ...VALIDATION_METRICS.seg, ...VALIDATION_METRICS.cls] as const;
+export type Monitor = (typeof MONITORS)[number];
 
 export interface ValidationResult {
   loss: number;
@@ -43,12 +50,21 @@ export function balancedLogLoss(predictions: readonly ClsPrediction[], classes: 
   return perClass.reduce((a, b) => a + b, 0) / perClass.length;
 }
 
+/** The training stream's mask targets are 0/1: any threshold between them reads them back. */
+const TARGET_THRESHOLD = 0.5;
+
 /**
- * `calibration`: the classifier's (its log prior shift, when trained for a uniform output prior),
+ * `config`: the model's. Predicted masks are cut at its mask threshold, as analyze cuts them. The
+ * classifier's calibration (its log prior shift, when trained for a uniform output prior) is
  * applied to the outputs before the class metrics, so that the accuracies logged are those the
  * model will give; the loss stays that of the raw outputs, as trained.
  */
-export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss, classes: readonly string[] = HAM_CLASSES, calibration?: Calibration): Promise<ValidationResult> {
+export async function validate(
+  task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss,
+  config: Pick<ModelConfig, 'classes' | 'calibration' | 'maskThreshold'> = {},
+): Promise<ValidationResult> {
+  const classes = config.classes ?? HAM_CLASSES;
+  const maskThreshold = maskThresholdOf(config);
   let lossSum = 0;
   let count = 0;
   const segScores: SegImageScore[] = [];
@@ -62,12 +78,12 @@ export async function validate(task: 'seg' | 'cls', val: BatchStream, predict: P
     for (let i = 0; i < n; i++) {
       if (task === 'seg') {
         const side = batch.xShape[1];
-        const truth = { width: side, height: batch.xShape[2], data: binaryMask(batch.y, i * per, per, 0.5) };
-        const pred = { width: side, height: batch.xShape[2], data: binaryMask(p, i * per, per, 0.5) };
+        const truth = { width: side, height: batch.xShape[2], data: binaryMask(batch.y, i * per, per, TARGET_THRESHOLD) };
+        const pred = { width: side, height: batch.xShape[2], data: binaryMask(p, i * per, per, maskThreshold) };
         segScores.push(scoreMasks(batch.ids[i]!, truth, pred));
       } else {
         const y = batch.y.subarray(i * per, (i + 1) * per);
-        predictions.push({ id: batch.ids[i], trueLabel: classes[y.indexOf(1)]!, probabilities: calibrate(p.subarray(i * per, (i + 1) * per), calibration) });
+        predictions.push({ id: batch.ids[i], trueLabel: classes[y.indexOf(1)]!, probabilities: calibrate(p.subarray(i * per, (i + 1) * per), config.calibration) });
       }
     }
   }

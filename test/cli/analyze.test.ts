@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { loadPredictor } from '../../src/pipeline/predictor.js';
-import { tinyModels, writeBadImages, writeTestImages } from '../pipeline/fixtures.js';
+import { lesionPicture, tinyModels, writeBadImages, writeTestImages } from '../pipeline/fixtures.js';
 
 const run = promisify(execFile);
 const MAIN = path.resolve('src/cli/main.ts');
@@ -120,6 +120,19 @@ test('the CLI and the library preprocess identically: same model, same image, sa
   assert.match(bad.stderr, /probability between 0 and 1/);
   segmenter.dispose();
   classifier.dispose();
+});
+
+test('--mask-threshold replaces the segmenter\'s own threshold', async () => {
+  const image = path.join(work, 'threshold.jpg');
+  await lesionPicture(300, 200).jpeg().toFile(image);
+  const lesionShare = async (threshold: string) => {
+    const r = await dermkit(['analyze', image, '--seg', models.seg, '--cls', models.cls, '--out', path.join(work, `out-threshold-${threshold}`), '--json', '--mask-threshold', threshold]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { lesionAreaFraction: number }[])[0]!.lesionAreaFraction;
+  };
+  // An untrained U-Net's probabilities lie strictly between 0 and 1: above 0 everywhere, above 1 nowhere.
+  assert.equal(await lesionShare('0'), 1);
+  assert.equal(await lesionShare('1'), 0);
 });
 
 test('models create saves an untrained model that analyze can use', async () => {

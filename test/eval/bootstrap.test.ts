@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bootstrapCi, bootstrapCis, quantileSorted } from '../../src/eval/bootstrap.js';
+import { bootstrapCis, quantileSorted, type BootstrapOptions } from '../../src/eval/bootstrap.js';
 import { mulberry32 } from '../../src/data/random.js';
 import { evaluateClassification } from '../../src/eval/cls-metrics.js';
 import { scoreMasks, summariseSegScores } from '../../src/eval/seg-metrics.js';
@@ -9,6 +9,9 @@ import { clsConfidenceIntervals, clsSummaryJson, segConfidenceIntervals, segSumm
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const random = mulberry32(42);
 const values = Array.from({ length: 200 }, () => random());
+/** One metric's interval: the library bootstraps a record of metrics. */
+const bootstrapCi = <T>(items: readonly T[], metric: (sample: readonly T[]) => number, options?: BootstrapOptions) =>
+  bootstrapCis(items, (sample) => ({ value: metric(sample) }), options).value;
 
 describe('percentile bootstrap', () => {
   it('is deterministic for a seed and changes with the seed', () => {

@@ -8,7 +8,7 @@ import type { GrayImage, RgbImage } from '../../src/image/types.js';
 import { evaluateClassification, type ClsPrediction } from '../../src/eval/cls-metrics.js';
 import { melanomaOperatingPoints } from '../../src/eval/operating-points.js';
 import { writeClsReport, writeSegReport } from '../../src/eval/report.js';
-import { SegMetricsAccumulator } from '../../src/eval/seg-metrics.js';
+import { scoreMasks, summariseSegScores, type SegImageScore } from '../../src/eval/seg-metrics.js';
 import { WorstClsCases, WorstSegCases } from '../../src/eval/worst-cases.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -46,7 +46,7 @@ after(async () => {
 
 describe('evaluation reports', () => {
   it('writes a segmentation report from streamed cases, mixing in-memory masks and mask files', async () => {
-    const accumulator = new SegMetricsAccumulator();
+    const scores: SegImageScore[] = [];
     const worst = new WorstSegCases();
     const truthPath = join(dir, 'truth-0.png');
     const truth0 = disc(12);
@@ -54,10 +54,11 @@ describe('evaluation reports', () => {
     for (let i = 0; i < 20; i++) {
       const truth = i === 0 ? truth0 : disc(12);
       const prediction = disc(4 + (i % 10), SIZE / 2 + (i % 5), SIZE / 2);
-      const score = accumulator.add(`case-${i}`, truth.mask, prediction.mask, `lesion-${i % 7}`);
+      const score = scoreMasks(`case-${i}`, truth.mask, prediction.mask, `lesion-${i % 7}`);
+      scores.push(score);
       worst.add({ id: score.id, image: truth.image, truth: i === 0 ? truthPath : truth.mask, prediction: prediction.mask, dice: score.dice });
     }
-    const result = accumulator.result();
+    const result = summariseSegScores(scores);
     const files = await writeSegReport(join(dir, 'seg'), result, worst, { bootstrap: { iterations: 200 } });
 
     const metrics = JSON.parse(await readFile(files.metrics, 'utf8'));
@@ -120,12 +121,10 @@ describe('evaluation reports', () => {
   });
 
   it('names a missing mask file in the error', async () => {
-    const accumulator = new SegMetricsAccumulator();
     const { mask, image } = disc(10);
-    accumulator.add('x', mask, mask);
     const missing = join(dir, 'does-not-exist.png');
     await assert.rejects(
-      writeSegReport(join(dir, 'missing'), accumulator.result(), [{ id: 'x', image, truth: missing, prediction: mask, dice: 1 }], { bootstrap: { iterations: 10 } }),
+      writeSegReport(join(dir, 'missing'), summariseSegScores([scoreMasks('x', mask, mask)]), [{ id: 'x', image, truth: missing, prediction: mask, dice: 1 }], { bootstrap: { iterations: 10 } }),
       new RegExp(`cannot read mask ${missing.replace(/[.]/g, '\\.')}`),
     );
   });

@@ -34,10 +34,10 @@ test('the paper decoder concatenates encoder features at the selected strides on
 test('the decoder is configurable: output stride 32 with skips at every stride (torch reference design)', () => {
   const { model } = createSegmenter({
     arch: 'unet', encoder: 'mobilenetv2', inputSize: 64, alpha: 0.35,
-    decoder: { outputStride: 32, skipStrides: [16, 8, 4, 2], decoderChannels: [32, 16, 8, 8], head: 'softmax' },
+    decoder: { outputStride: 32, skipStrides: [16, 8, 4, 2], decoderChannels: [32, 16, 8, 8] },
   });
   assert.equal(model.layers.filter((l) => l.getClassName() === 'Concatenate').length, 4);
-  assert.deepEqual(model.outputs[0]!.shape, [null, 64, 64, 2]);
+  assert.deepEqual(model.outputs[0]!.shape, [null, 64, 64, 1]);
   model.dispose();
 });
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
+import { pack } from 'tar-stream';
 import { encodeModel, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../src/engine/onnx/model.js';
 import { mulberry32 } from '../../src/data/random.js';
 import { makeDivisible } from '../../src/models/encoders/common.js';
@@ -91,23 +92,14 @@ function quantisedMobileNetV2(alpha: number, classes: number, seed: number): Uin
   return encodeModel(g, 12);
 }
 
-/** A minimal ustar + gzip writer, enough to stand in for an `npm pack` tarball. */
-function tarGz(files: Record<string, Uint8Array | string>): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.from(content);
-    const header = Buffer.alloc(512);
-    header.write(name, 0, 100);
-    header.write('0000644\0', 100);
-    header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    header.write('0', 156);
-    header.write('ustar\0' + '00', 257);
-    header.fill(' ', 148, 156);
-    header.write(`${header.reduce((a, b) => a + b, 0).toString(8).padStart(6, '0')}\0 `, 148);
-    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
+/** An `npm pack`-like tarball, written with tar-stream. */
+async function tarGz(files: Record<string, Uint8Array | string>): Promise<Buffer> {
+  const archive = pack();
+  for (const [name, content] of Object.entries(files)) archive.entry({ name }, Buffer.from(content));
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
 }
 
 async function checkImage(dir: string): Promise<string> {
@@ -164,7 +156,7 @@ test('TF.js layers weights in an npm tarball import with their encoder and width
     const files = await modelArtifacts(keras);
     keras.dispose();
     const source = path.join(dir, 'weights-1.0.0.tgz');
-    await writeFile(source, tarGz({
+    await writeFile(source, await tarGz({
       'package/package.json': JSON.stringify({ name: 'weights', license: 'MIT' }),
       ...Object.fromEntries(Object.entries(files).map(([name, data]) => [`package/Model/${name}`, data])),
     }));
@@ -176,7 +168,7 @@ test('TF.js layers weights in an npm tarball import with their encoder and width
     assert.ok(card.check.maxAbsDiff < 1e-6, `max difference ${card.check.maxAbsDiff}`);
     JSON.parse(await readFile(path.join(dir, 'imported', 'model.json'), 'utf8'));
 
-    await writeFile(path.join(dir, 'empty.tgz'), tarGz({ 'package/README.md': 'no model' }));
+    await writeFile(path.join(dir, 'empty.tgz'), await tarGz({ 'package/README.md': 'no model' }));
     await assert.rejects(importWeights({ source: path.join(dir, 'empty.tgz'), out: path.join(dir, 'x'), checkImages: [await checkImage(dir)] }), /empty\.tgz: the archive holds no model\.json/);
     const check = [await checkImage(dir)];
     await assert.rejects(importWeights({ source, out: path.join(dir, 'z'), checkImages: [] }), /give at least one image/);

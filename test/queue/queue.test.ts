@@ -169,6 +169,25 @@ describe('--inline', () => {
   });
 });
 
+describe('--mask-threshold', () => {
+  it('reaches the workers with the batch, over the models they have loaded', async () => {
+    const images = path.join(work, 'threshold');
+    await mkdir(images);
+    await writeLesions(images, 2, 'threshold');
+    const out = path.join(work, 'threshold-out');
+    const submit = await dermkit(['queue', 'submit', images, '--redis', redis.url, '--name', 'threshold', '--out', out, ...modelFlags(), '--mask-threshold', '1', '--json']);
+    assert.equal(submit.code, 0, submit.stderr);
+    const { batch } = JSON.parse(submit.stdout) as { batch: string };
+    const w = await worker('threshold');
+    await waitForBatch(await client('threshold'), batch);
+    const results = await dermkit(['queue', 'results', batch, '--redis', redis.url, '--name', 'threshold']);
+    assert.equal(results.code, 0, results.stderr);
+    // No probability is above 1: no lesion anywhere, whatever the segmenter's own threshold.
+    assert.deepEqual((await readResults(out)).map((r) => r.lesionAreaFraction), [0, 0]);
+    assert.equal(await stop(w), 0);
+  });
+});
+
 describe('errors', () => {
   it('names an unreachable Redis and an unknown batch', async () => {
     const unreachable = await dermkit(['queue', 'status', 'nope', '--redis', 'redis://127.0.0.1:1']);

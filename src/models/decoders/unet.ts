@@ -9,7 +9,8 @@ import { ResizeBilinearTo } from './resize-layer.js';
  * Paper design ("asymmetric"): start from the encoder's output at `outputStride`, go up one
  * stride at a time with bilinear resizing, and concatenate encoder features only at the strides
  * listed in `skipStrides` (not at every block). Each stage is two 3x3 conv + BN + ReLU. A final
- * bilinear resize brings features to the input resolution, where a 1x1 head gives the mask.
+ * bilinear resize brings features to the input resolution, where a 1x1 head and a sigmoid give
+ * the lesion probability (one channel: what the training stream's masks and the BCE + Dice loss are).
  */
 export interface UnetDecoderOptions {
   /** Encoder feature to start from: 16 (paper) or 32. */
@@ -20,8 +21,6 @@ export interface UnetDecoderOptions {
   decoderChannels: number[];
   /** Channels of the 1x1 bottleneck on the encoder output (0 = none). */
   bottleneckChannels: number;
-  /** 'sigmoid': one lesion-probability channel; 'softmax': two classes (background, lesion). */
-  head: 'sigmoid' | 'softmax';
 }
 
 export const PAPER_DECODER: UnetDecoderOptions = {
@@ -29,7 +28,6 @@ export const PAPER_DECODER: UnetDecoderOptions = {
   skipStrides: [8, 4],
   decoderChannels: [128, 64, 32],
   bottleneckChannels: 256,
-  head: 'sigmoid',
 };
 
 function convBnRelu(x: tf.SymbolicTensor, filters: number, kernel: number, name: string): tf.SymbolicTensor {
@@ -75,10 +73,9 @@ export function buildUnetDecoder(enc: EncoderFeatures, inputSize: number, opts: 
     x = convBnRelu(x, filters, 3, `decoder_s${stride}_b`);
   });
   // The 1x1 head mixes channels per pixel and bilinear resizing interpolates each channel with
-  // weights summing to one, so they commute: mixing first resizes 1-2 channels instead of all
+  // weights summing to one, so they commute: mixing first resizes one channel instead of all
   // decoder channels at full resolution (forward and backward), for the same function.
-  const units = opts.head === 'sigmoid' ? 1 : 2;
-  x = tf.layers.conv2d({ filters: units, kernelSize: 1, name: 'mask_head' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 1, kernelSize: 1, name: 'mask_head' }).apply(x) as tf.SymbolicTensor;
   x = resizeTo(x, inputSize, inputSize, 'decoder_up1');
-  return tf.layers.activation({ activation: opts.head, name: 'mask_activation' }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.activation({ activation: 'sigmoid', name: 'mask_activation' }).apply(x) as tf.SymbolicTensor;
 }
