@@ -70,8 +70,10 @@ export function registerAnalyze(program: Command): void {
           else if (!flags.json) console.log(describe(r));
           progress.update(done);
         },
-      }).finally(() => analyzer.dispose());
-      progress.clear();
+      }).finally(() => {
+        progress.stop();
+        return analyzer.dispose();
+      });
       if (flags.json) console.log(JSON.stringify(summary.records, null, 2));
       else {
         const ok = summary.records.length - summary.failed.length;

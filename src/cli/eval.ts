@@ -68,8 +68,7 @@ export function registerEval(program: Command): void {
         const samples = await samplesOf(dataset.samples, f);
         const progress = progressLine(samples.length, !f.json);
         const segmenter = await loadSegmenter(dir);
-        const { result, worst } = await evaluateSegmenter(samples, segmenter, { tta: f.tta, onProgress: (d) => progress.update(d) });
-        progress.clear();
+        const { result, worst } = await evaluateSegmenter(samples, segmenter, { tta: f.tta, onProgress: (d) => progress.update(d) }).finally(() => progress.stop());
         segmenter.dispose();
         const summary = segSummaryJson(result, segConfidenceIntervals(result));
         const sourceOf = new Map(samples.map((s) => [s.id, s.source ?? path.basename(dataset.root)]));
@@ -86,8 +85,7 @@ export function registerEval(program: Command): void {
       // The cascade arm forces the paper's ROI; `cls` scores the classifier as analyze runs it.
       const roi = what === 'cascade' ? true : undefined;
       const segmenter = classifierNeedsLesion(classifier, roi) ? await loadSegmenter(await modelDir(f.seg ?? DEFAULT_SEGMENTER_DIR)) : undefined;
-      const { result, worst } = await evaluateClassifier(samples, classifier, { segmenter, roi, tta: f.tta, onProgress: (d) => progress.update(d) });
-      progress.clear();
+      const { result, worst } = await evaluateClassifier(samples, classifier, { segmenter, roi, tta: f.tta, onProgress: (d) => progress.update(d) }).finally(() => progress.stop());
       classifier.dispose();
       segmenter?.dispose();
       const operatingPoints = melanomaOperatingPoints(result.classes, result.predictions, classifier.config.triage);

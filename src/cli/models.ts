@@ -153,14 +153,13 @@ export function registerModels(program: Command): void {
           fittedOn: `${f.split} (${f.statsPart} / ${f.part})`, coverage: f.coverage,
           onProgress: (done, total, now) => {
             if (now !== stage) {
-              progress.clear();
+              progress.stop();
               console.error(`${now}: ${total} images`);
               [stage, progress] = [now, progressLine(total)];
             }
             progress.update(done);
           },
-        });
-        progress.clear();
+        }).finally(() => progress.stop());
         await writeModelConfig(dir, { ...classifier.config, ood: fit.detector });
         const d = fit.detector;
         console.log(`${dir}: out of distribution outside [${d.range[0]}, ${d.range[1]}] (holds ${d.coverage} of ${fit.n.threshold} ${f.part} images; statistics from ${fit.n.stats} ${f.statsPart} images)`);

@@ -1,3 +1,4 @@
+import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option } from 'commander';
 
 export function intOption(value: string): number {
@@ -29,20 +30,29 @@ export function maskThresholdOption(): Option {
   return new Option('--mask-threshold <p>', 'probability above which a pixel is lesion (default: the segmenter\'s maskThreshold in its dermkit.json)').argParser(probabilityOption);
 }
 
-/** A one-line progress indicator with rate and ETA on stderr (only when stderr is a terminal). */
-export function progressLine(total: number, enabled = true): { update(done: number): void; clear(): void } {
-  const active = enabled && process.stderr.isTTY === true;
+/**
+ * A progress bar with rate and ETA on stderr (cli-progress; only when stderr is a terminal):
+ * `clear()` before printing a line (the next update redraws the bar below it), `stop()` at the end.
+ */
+export function progressLine(total: number, enabled = true): { update(done: number): void; clear(): void; stop(): void } {
+  if (!enabled || process.stderr.isTTY !== true) return { update() {}, clear() {}, stop() {} };
   const start = performance.now();
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: '{bar} {value}/{total}  {rate} img/s  ETA {eta_formatted}',
+    clearOnComplete: true,
+    hideCursor: true,
+  }, Presets.shades_classic);
+  bar.start(total, 0, { rate: '0.00' });
   return {
     update(done) {
-      if (!active) return;
-      const s = (performance.now() - start) / 1000;
-      const rate = done / Math.max(s, 1e-9);
-      const eta = rate > 0 ? (total - done) / rate : 0;
-      process.stderr.write(`\r${done}/${total}  ${rate.toFixed(2)} img/s  ETA ${formatDuration(eta)}   `);
+      bar.update(done, { rate: (done / Math.max((performance.now() - start) / 1000, 1e-9)).toFixed(2) });
     },
     clear() {
-      if (active) process.stderr.write('\r\x1b[K');
+      process.stderr.write('\r\x1b[K');
+    },
+    stop() {
+      bar.stop();
     },
   };
 }
