@@ -17,8 +17,6 @@ export interface DermkitModel {
   config: ModelConfig;
 }
 
-export const SEGMENTER_ARCHS = ['unet', 'unet-original'] as const;
-export type SegmenterArch = (typeof SEGMENTER_ARCHS)[number];
 
 /** How the encoder is built and fed, when its (imported) weights need other than the defaults. */
 export interface EncoderVariant {
@@ -71,35 +69,28 @@ function provenance(): ModelConfig['provenance'] {
   return { createdAt: new Date().toISOString(), dermkitVersion: DERMKIT_VERSION, initialisation: 'random' };
 }
 
-/** Every segmenter by name, as parseSegmenterName reads them. */
-export const SEGMENTER_NAMES: readonly string[] = ['unet-original', ...ENCODER_NAMES.map((encoder) => `unet:${encoder}`)];
+/** What every segmenter architecture gets from the spec, defaults applied. */
+interface SegmenterBuild { spec: SegmenterSpec; inputSize: number; resizeMode: ResizeMode; maskThreshold: number; alpha: number }
 
-/** `unet:mobilenetv2` -> { arch: 'unet', encoder: 'mobilenetv2' }; `unet-original` alone. */
-export function parseSegmenterName(name: string): SegmenterSpec {
-  const [arch, encoder] = name.split(':');
-  if (arch === 'unet-original' && encoder === undefined) return { arch };
-  if (arch === 'unet' && encoder) return { arch, encoder };
-  throw new Error(`unknown segmenter "${name}": use unet-original or unet:<encoder> with encoder one of ${ENCODER_NAMES.join(', ')}`);
+interface SegmenterArchitecture {
+  /** Whether the architecture is built around a zoo encoder (named `<arch>:<encoder>`) or stands alone. */
+  encoder: boolean;
+  build(b: SegmenterBuild): DermkitModel;
 }
 
-export function createSegmenter(spec: SegmenterSpec): DermkitModel {
-  const inputSize = spec.inputSize ?? DEFAULT_SEG_INPUT;
-  const resizeMode = spec.resizeMode ?? 'stretch';
-  const maskThreshold = spec.maskThreshold ?? DEFAULT_MASK_THRESHOLD;
-  const alpha = spec.alpha ?? 1;
-  if (spec.arch === 'unet-original') {
-    const baseFilters = Math.max(4, Math.round(64 * alpha));
-    const model = buildOriginalUnet({ inputSize, baseFilters });
-    return {
-      model,
-      config: {
-        format: 'dermkit-model/1', kind: 'segmenter', name: 'unet-original', arch: 'unet-original', encoder: 'none',
-        preprocessing: preprocessingFor('tf', inputSize, resizeMode), maskThreshold,
-        options: { alpha, baseFilters }, provenance: provenance(),
-      },
-    };
-  }
-  if (spec.arch !== 'unet') throw new Error(`unknown segmenter architecture "${spec.arch}": use ${SEGMENTER_ARCHS.join(' or ')}`);
+function originalUnet({ inputSize, resizeMode, maskThreshold, alpha }: SegmenterBuild): DermkitModel {
+  const baseFilters = Math.max(4, Math.round(64 * alpha));
+  return {
+    model: buildOriginalUnet({ inputSize, baseFilters }),
+    config: {
+      format: 'dermkit-model/1', kind: 'segmenter', name: 'unet-original', arch: 'unet-original', encoder: 'none',
+      preprocessing: preprocessingFor('tf', inputSize, resizeMode), maskThreshold,
+      options: { alpha, baseFilters }, provenance: provenance(),
+    },
+  };
+}
+
+function encoderUnet({ spec, inputSize, resizeMode, maskThreshold, alpha }: SegmenterBuild): DermkitModel {
   if (!spec.encoder) throw new Error('a unet segmenter needs an encoder');
   const encoder = getEncoder(spec.encoder);
   checkInputSize(encoder, inputSize);
@@ -116,6 +107,41 @@ export function createSegmenter(spec: SegmenterSpec): DermkitModel {
       options: { ...options, decoder }, provenance: provenance(),
     },
   };
+}
+
+/** Segmenter architectures by name (segmentation_models.pytorch's archs_dict): adding one is one entry. */
+const SEGMENTER_ARCHITECTURES = {
+  unet: { encoder: true, build: encoderUnet },
+  'unet-original': { encoder: false, build: originalUnet },
+} satisfies Record<string, SegmenterArchitecture>;
+
+export type SegmenterArch = keyof typeof SEGMENTER_ARCHITECTURES;
+export const SEGMENTER_ARCHS = Object.keys(SEGMENTER_ARCHITECTURES) as SegmenterArch[];
+
+function architecture(arch: string): SegmenterArchitecture {
+  const entry = (SEGMENTER_ARCHITECTURES as Record<string, SegmenterArchitecture>)[arch];
+  if (!entry) throw new Error(`unknown segmenter architecture "${arch}": use ${SEGMENTER_ARCHS.join(' or ')}`);
+  return entry;
+}
+
+/** Every segmenter by name, as parseSegmenterName reads them. */
+export const SEGMENTER_NAMES: readonly string[] = SEGMENTER_ARCHS.flatMap((arch) => (architecture(arch).encoder ? ENCODER_NAMES.map((e) => `${arch}:${e}`) : [arch]));
+
+/** `unet:mobilenetv2` -> { arch: 'unet', encoder: 'mobilenetv2' }; `unet-original` alone. */
+export function parseSegmenterName(name: string): SegmenterSpec {
+  if (!SEGMENTER_NAMES.includes(name)) throw new Error(`unknown segmenter "${name}": use one of ${SEGMENTER_NAMES.join(', ')}`);
+  const [arch, encoder] = name.split(':') as [SegmenterArch, string | undefined];
+  return encoder === undefined ? { arch } : { arch, encoder };
+}
+
+export function createSegmenter(spec: SegmenterSpec): DermkitModel {
+  return architecture(spec.arch).build({
+    spec,
+    inputSize: spec.inputSize ?? DEFAULT_SEG_INPUT,
+    resizeMode: spec.resizeMode ?? 'stretch',
+    maskThreshold: spec.maskThreshold ?? DEFAULT_MASK_THRESHOLD,
+    alpha: spec.alpha ?? 1,
+  });
 }
 
 export function createClassifier(spec: ClassifierSpec): DermkitModel {
