@@ -78,6 +78,8 @@ export const mobilenet: EncoderSpec = {
   imagenetInputSize: 224,
   minInputSize: MIN_INPUT,
   inputMultiple: 32,
+  // The stem has 32 filters at width 1.
+  recogniseWeights: (shape) => (shape('conv_dw_1/depthwise_kernel') ? (shape('conv1/kernel')?.[3] ?? 0) / 32 || null : null),
   build,
   buildImagenetClassifier(inputSize = 224, options) {
     const input = classifierInput(NAME, inputSize, MIN_INPUT);

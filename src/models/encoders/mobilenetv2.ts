@@ -118,6 +118,11 @@ export const mobilenetv2: EncoderSpec = {
   minInputSize: MIN_INPUT,
   inputMultiple: 32,
   symmetricPadding: true,
+  // The last projection has makeDivisible(320 alpha, 8) filters; Keras published these widths.
+  recogniseWeights: (shape) => {
+    const project = shape('block_16_project/kernel');
+    return (project && [0.35, 0.5, 0.75, 1, 1.3, 1.4].find((a) => makeDivisible(320 * a, 8) === project[3])) ?? null;
+  },
   build,
   buildImagenetClassifier(inputSize = 224, options) {
     const input = classifierInput(NAME, inputSize, MIN_INPUT);

@@ -91,6 +91,8 @@ function resnetSpec(name: string, modelName: string, blocks: [number, number, nu
     imagenetInputSize: 224,
     minInputSize: 32,
     inputMultiple: 32,
+    // Keras names each block of a stack, so the last block of conv4 tells the depth.
+    recogniseWeights: (shape) => (shape('conv2_block1_1_conv/kernel') && shape(`conv4_block${blocks[2]}_1_conv/kernel`) && !shape(`conv4_block${blocks[2] + 1}_1_conv/kernel`) ? 1 : null),
     build: (input, options) => buildResNet(name, stacks, input, options),
     buildImagenetClassifier(inputSize = 224, options) {
       const input = classifierInput(name, inputSize, spec.minInputSize);

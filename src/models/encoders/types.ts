@@ -29,6 +29,9 @@ export interface EncoderFeatures {
   channels: Partial<Record<Stride, number>> & { 32: number };
 }
 
+/** Weight shapes by Keras name (`layer/weight`); undefined for a name the weights do not have. */
+export type KerasWeightShapes = (name: string) => readonly number[] | undefined;
+
 export interface EncoderSpec {
   /** Registry name: resnet50, resnet101, mobilenet, mobilenetv2, xception, inceptionresnetv2,
    *  efficientnetb0, efficientnetb3, efficientnetb4. */
@@ -43,6 +46,11 @@ export interface EncoderSpec {
   inputMultiple: number;
   /** Whether `build` accepts `padding: 'symmetric'` (for weights imported from PyTorch). */
   symmetricPadding?: boolean;
+  /**
+   * Recognise this encoder's own Keras-named weights (an imported TF.js layers model): the width
+   * multiplier they were trained at, or null when they are another encoder's.
+   */
+  recogniseWeights?(weights: KerasWeightShapes): number | null;
   /** Build the feature extractor on `input` (NHWC, 3 channels). Layer names are Keras's. */
   build(input: tf.SymbolicTensor, options?: EncoderOptions): EncoderFeatures;
   /** The Keras Applications ImageNet classifier (1000 classes, include_top=True). */

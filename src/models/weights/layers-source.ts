@@ -8,8 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PreprocessingPreset } from '../config.js';
-import { getEncoder } from '../encoders/index.js';
-import { makeDivisible } from '../encoders/common.js';
+import { ENCODER_NAMES, getEncoder } from '../encoders/index.js';
 import { BN_EPSILON as RESNET_BN_EPSILON } from '../encoders/resnet.js';
 import { tf } from '../tf.js';
 import type { WeightSource } from './source.js';
@@ -89,20 +88,13 @@ function layerConfigs(node: unknown, out: Array<{ class_name: string; config: Re
   return out;
 }
 
-function shapeOf(weights: Map<string, tf.Tensor>, name: string): number[] | undefined {
-  return weights.get(name)?.shape;
-}
-
-/** Which zoo encoder (and width) these Keras-named weights belong to. */
+/** Which zoo encoder (and width) these Keras-named weights belong to: the first encoder that recognises them. */
 function identify(weights: Map<string, tf.Tensor>, where: string): { encoder: string; alpha: number } {
-  if (weights.has('conv2_block1_1_conv/kernel')) return { encoder: weights.has('conv4_block7_1_conv/kernel') ? 'resnet101' : 'resnet50', alpha: 1 };
-  const project = shapeOf(weights, 'block_16_project/kernel');
-  if (project) {
-    const alpha = [0.35, 0.5, 0.75, 1, 1.3, 1.4].find((a) => makeDivisible(320 * a, 8) === project[3]);
-    if (alpha !== undefined) return { encoder: 'mobilenetv2', alpha };
+  const shape = (name: string) => weights.get(name)?.shape;
+  for (const name of ENCODER_NAMES) {
+    const alpha = getEncoder(name).recogniseWeights?.(shape);
+    if (alpha) return { encoder: name, alpha };
   }
-  const stem = shapeOf(weights, 'conv1/kernel');
-  if (stem && weights.has('conv_dw_1/depthwise_kernel')) return { encoder: 'mobilenet', alpha: stem[3]! / 32 };
   throw new Error(`${where}: cannot tell which encoder these weights belong to (pass --encoder and --alpha)`);
 }
 
