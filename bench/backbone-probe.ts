@@ -24,8 +24,8 @@ import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
 import { HAM_CLASSES, type ColourConstancy } from '../src/models/config.js';
 import { prepareInput } from '../src/models/preprocess.js';
-import { tf } from '../src/models/tf.js';
-import { readWeightsCard } from '../src/models/weights/import.js';
+import { tf } from '../src/tf.js';
+import { readWeightsCard } from '../src/weights/import.js';
 import { createInitialModel } from '../src/train/initial-model.js';
 
 function flag(name: string, fallback?: string): string[] {

@@ -8,7 +8,7 @@
  *   features, 2 x (3x3 conv without bias, BN, ReLU)) with 128/64/32/16 channels, bilinear x2,
  *   1x1 conv head with one sigmoid channel.
  */
-import { tf } from '../src/models/tf.js';
+import { tf } from '../src/tf.js';
 import { getEncoder } from '../src/models/encoders/index.js';
 import { buildUnetDecoder } from '../src/models/decoders/unet.js';
 

@@ -22,8 +22,8 @@ export {
 } from './models/registry.js';
 export { PAPER_DECODER, type UnetDecoderOptions } from './models/decoders/unet.js';
 export { loadModel, saveModel, readModelConfig, ModelLoadError } from './models/io.js';
-export { importPretrained } from './models/weights/pretrained.js';
-export { importWeights, readWeightsCard, type WeightsCard, type ImportCheck } from './models/weights/import.js';
+export { importPretrained } from './weights/pretrained.js';
+export { importWeights, readWeightsCard, type WeightsCard, type ImportCheck } from './weights/import.js';
 export { normalizeToInput, prepareInput } from './models/preprocess.js';
 export { countFlops } from './models/flops.js';
 export { catalog, type CatalogEntry } from './models/catalog.js';

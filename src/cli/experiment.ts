@@ -6,6 +6,7 @@ import { ORIGINAL_UNET, PAPER_ROI_BACKBONES, PAPER_SEG_BACKBONES } from '../expe
 import type { ExperimentRun } from '../experiment/rows.js';
 import { AUGMENT_PRESETS, PAPER_DEFAULTS, type AugmentPreset } from '../train/run.js';
 import { choiceOption, floatOption, intOption } from './util.js';
+import type { Task } from '../vocabulary.js';
 
 interface ExperimentFlags {
   data: string;
@@ -30,7 +31,7 @@ interface ExperimentFlags {
 const encoderList = (value: string) => value.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
 
 /** The options both experiments take: data, output folder, rows and the budget every row shares. */
-function withBudgetOptions(cmd: Command, task: 'seg' | 'cls', defaultEncoders: readonly string[]): Command {
+function withBudgetOptions(cmd: Command, task: Task, defaultEncoders: readonly string[]): Command {
   const paper = PAPER_DEFAULTS[task];
   return cmd
     .requiredOption('--out <dir>', 'experiment folder: split.json, one run folder per row, cache/ of resized inputs, results.json, table.md (rerun to resume)')

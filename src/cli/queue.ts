@@ -7,7 +7,8 @@ import { openQueue, type QueueClient } from '../queue/client.js';
 import { writeBatchResults } from '../queue/results.js';
 import { batchStatus, isFinished, type BatchStatus } from '../queue/status.js';
 import { MAX_INLINE_BYTES, pathSources, submitBatch } from '../queue/submit.js';
-import { formatDuration, intOption, maskThresholdOption } from './util.js';
+import { formatDuration } from '../format.js';
+import { intOption, maskThresholdOption } from './util.js';
 
 interface QueueFlags {
   redis: string;

@@ -8,7 +8,8 @@ import { LOSS_NAMES } from '../engine/index.js';
 import { CLASSIFIER_INPUTS, COLOUR_CONSTANCY } from '../models/config.js';
 import { ENCODER_NAMES } from '../models/encoders/index.js';
 import { SEGMENTER_ARCHS } from '../models/registry.js';
-import { choiceOption, floatOption, formatDuration, intOption } from './util.js';
+import { formatDuration } from '../format.js';
+import { choiceOption, floatOption, intOption } from './util.js';
 
 /** The options as commander parses them: TrainRunOptions' own names, except the folders. */
 type TrainFlags = Omit<TrainRunOptions, 'task' | 'data' | 'cacheDir' | 'roiCacheDir' | 'onStep' | 'onEpoch' | 'onCheckpoint' | 'log'> & {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ENCODER_NAMES } from '../models/encoders/index.js';
-import { importWeights } from '../models/weights/import.js';
+import { importWeights } from '../weights/import.js';
 import { SAMPLE_IMAGE } from '../pipeline/defaults.js';
 import { choiceOption, floatOption } from './util.js';
 

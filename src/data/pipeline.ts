@@ -7,7 +7,7 @@
  * Order: resize first, then augment at input size. Augmenting the smaller image is cheaper, and
  * the resized image is the same every epoch, so it is what the cache holds.
  */
-import { HAM_CLASSES, type ClassifierInput, type ResizeMode } from '../models/config.js';
+import { HAM_CLASSES, type ClassifierInput, type ResizeMode } from '../vocabulary.js';
 import { decodeImage, decodeMask, extractRoi, fitToSquare, resizeGray } from '../image/index.js';
 import type { BBox, GrayImage, RgbImage } from '../image/types.js';
 import { augment, type AugmentConfig } from './augment.js';

@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeJpeg, encodePng } from '../image/index.js';
 import type { RgbImage } from '../image/types.js';
-import { HAM_CLASSES, type HamClass } from '../models/config.js';
+import { HAM_CLASSES, type HamClass } from '../vocabulary.js';
 import { formatCsv } from './csv.js';
 import { createRng, mixSeed } from './random.js';
 import { renderDermoscopy } from './synth/render.js';

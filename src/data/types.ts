@@ -1,7 +1,6 @@
-import type { HamClass } from '../models/config.js';
+import type { HamClass } from '../vocabulary.js';
 
-export const TASKS = ['seg', 'cls'] as const;
-export type Task = (typeof TASKS)[number];
+export { TASKS, type Task } from '../vocabulary.js';
 
 /** One image + lesion mask pair. */
 export interface SegSample {

@@ -13,7 +13,7 @@
  * stored that way too): a dozen element-wise ops in total instead of a dozen per weight tensor,
  * which keeps compiled graphs of deep networks small (InceptionResNetV2 has ~900 weights).
  */
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
 
 export interface AdamConfig {
   learningRate: number;

@@ -7,7 +7,7 @@
  * graphs: they must differ only in Reshape target shapes, whose batch-proportional entry
  * becomes -1. Graphs that differ in any other way are exported with the fixed batch size.
  */
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
 import { MAIN_OUTPUT } from '../models/outputs.js';
 import { lowerProgram } from './lower.js';
 import { encodeModel, type OnnxGraph } from './onnx/model.js';

@@ -8,3 +8,8 @@ export { createOnnxPredictor, type OnnxPredictor } from './predictor.js';
 export { lossFunction, bceDice, categoricalCrossentropy, LOSSES, LOSS_NAMES, type LossName, type LossFunction } from './losses.js';
 export type { AdamConfig, OptimizerArray } from './adam.js';
 export { mappedKernels } from './kernels/index.js';
+// The ONNX reading, writing and dequantisation that importing ONNX weights (src/weights) builds on.
+export { dequantizeGraph, QuantisedConstants } from './onnx/dequantize.js';
+export { encodeModel } from './onnx/model.js';
+export { decodeModel } from './onnx/reader.js';
+export { createSession, ort } from './ort.js';

@@ -10,7 +10,8 @@
  *   all pixels, plus the soft Dice loss 1 - (2 sum(p y) + 1) / (sum(p) + sum(y) + 1) over the
  *   whole batch, as ../shared/bench/torch_reference.py defines it.
  */
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
+import type { Task } from '../vocabulary.js';
 
 export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 
@@ -68,7 +69,7 @@ export function bceDice(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
 export const LOSSES = {
   categoricalCrossentropy: { task: 'cls', make: (o: LossOptions): LossFunction => (yTrue, yPred) => categoricalCrossentropy(yTrue, yPred, o.classWeights, o.labelSmoothing) },
   bceDice: { task: 'seg', make: (): LossFunction => bceDice },
-} satisfies Record<string, { task: 'seg' | 'cls'; make: (options: LossOptions) => LossFunction }>;
+} satisfies Record<string, { task: Task; make: (options: LossOptions) => LossFunction }>;
 
 export type LossName = keyof typeof LOSSES;
 export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];

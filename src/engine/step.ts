@@ -3,7 +3,7 @@
  * trainable weights, Adam update. Batch-norm layers update their moving statistics as a side
  * effect of the training-mode forward pass, exactly as in model.fit.
  */
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
 import type { AdamOptimizer } from './adam.js';
 import type { LossFunction } from './losses.js';
 

@@ -11,7 +11,7 @@
  * step, unsupported randomness) the trainer falls back to running the same step eagerly on
  * the TF.js cpu backend and says why.
  */
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
 import { AdamOptimizer, type AdamConfig, type OptimizerArray } from './adam.js';
 import { lossFunction, type LossFunction, type LossName } from './losses.js';
 import { lowerProgram } from './lower.js';

@@ -10,6 +10,7 @@ import { applySplit, readSplit, splitItems, splitItemsOf, writeSplit, type Split
 import type { ClsSample, Dataset, SegSample } from '../data/types.js';
 import { exists } from '../fs.js';
 import { PAPER_DEFAULTS, type AugmentPreset } from '../train/run.js';
+import type { Task } from '../vocabulary.js';
 
 export type ExperimentName = 'seg-backbones' | 'roi-ablation';
 
@@ -52,7 +53,7 @@ export interface ExperimentOptions extends BudgetOptions {
 export const DEFAULT_PATIENCE = 5;
 
 /** The paper's protocol for the task (PAPER_DEFAULTS), with whatever the caller overrides. */
-export function resolveBudget(task: 'seg' | 'cls', o: BudgetOptions): ExperimentBudget {
+export function resolveBudget(task: Task, o: BudgetOptions): ExperimentBudget {
   const paper = PAPER_DEFAULTS[task];
   return {
     inputSize: o.inputSize ?? paper.inputSize,

@@ -6,7 +6,7 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { WEIGHTS_CARD_FILE } from '../models/weights/import.js';
+import { WEIGHTS_CARD_FILE } from '../weights/import.js';
 
 /** `<root>/<encoder>` when it holds imported weights, else undefined. */
 export async function pretrainedFor(root: string | undefined, encoder: string): Promise<string | undefined> {

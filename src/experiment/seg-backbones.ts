@@ -13,7 +13,7 @@ import type { SegmenterArch } from '../models/registry.js';
 import { loadPredictor } from '../pipeline/predictor.js';
 import { BEST_DIR } from '../train/fit.js';
 import { trainRun } from '../train/run.js';
-import { formatDuration } from '../cli/util.js';
+import { formatDuration } from '../format.js';
 import { reportNotes } from './notes.js';
 import { pretrainedFor, initialisationNote } from './pretrained.js';
 import { prepareExperiment, resolveBudget, type ExperimentOptions, type ExperimentBudget, type ExperimentSettings } from './output-folder.js';

@@ -14,7 +14,7 @@
  * with exact half-pixel centres, so masks land where the lesion is.
  */
 import sharp from 'sharp';
-import type { ResizeMode } from '../models/config.js';
+import type { ResizeMode } from '../vocabulary.js';
 import { assertGray, assertProbabilityMap, assertRgb, assertTargetSize } from './check.js';
 import type { BBox, GrayImage, ProbabilityMap, RgbImage, SquareTransform } from './types.js';
 

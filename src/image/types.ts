@@ -1,4 +1,4 @@
-import type { ResizeMode } from '../models/config.js';
+import type { ResizeMode } from '../vocabulary.js';
 
 /** Interleaved 8-bit RGB pixels, row-major, `data.length === width * height * 3`. */
 export interface RgbImage {

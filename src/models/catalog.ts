@@ -3,7 +3,7 @@
  * classifier, every U-Net segmenter and every classifier, each built once to count its
  * parameters and FLOPs, then released.
  */
-import type { tf } from './tf.js';
+import type { tf } from '../tf.js';
 import { ENCODERS, ENCODER_NAMES } from './encoders/index.js';
 import { countFlops } from './flops.js';
 import { createClassifier, createSegmenter, DEFAULT_CLS_INPUT, DEFAULT_SEG_INPUT } from './registry.js';

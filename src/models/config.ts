@@ -2,14 +2,10 @@
  * The model card that travels beside every saved model as `dermkit.json`. It is the single source
  * of truth for how an image becomes a model input: CLI, server, web and training all read it.
  */
+import type { ClassifierInput, ModelKind, ResizeMode } from '../vocabulary.js';
 
-/** The seven HAM10000 diagnoses, in the order every classifier head uses. */
-export const HAM_CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'] as const;
-export type HamClass = (typeof HAM_CLASSES)[number];
-
-/** How an image is brought to the model's square input. */
-export const RESIZE_MODES = ['stretch', 'letterbox'] as const;
-export type ResizeMode = (typeof RESIZE_MODES)[number];
+// The shared words, for the modules that take them with the config.
+export { CLASSIFIER_INPUTS, HAM_CLASSES, RESIZE_MODES, type ClassifierInput, type HamClass, type ModelKind, type ResizeMode } from '../vocabulary.js';
 
 export interface Preprocessing {
   /** Square input side in pixels. */
@@ -28,10 +24,6 @@ export interface Preprocessing {
 
 export const COLOUR_CONSTANCY = ['shades-of-gray'] as const;
 export type ColourConstancy = (typeof COLOUR_CONSTANCY)[number];
-
-/** What a classifier looks at: the whole photo, the paper's ROI (mask x image, cropped), or the lesion's box with a margin, unmasked. */
-export const CLASSIFIER_INPUTS = ['image', 'roi', 'crop'] as const;
-export type ClassifierInput = (typeof CLASSIFIER_INPUTS)[number];
 
 /**
  * Turning a classifier's softmax into calibrated probabilities: p ∝ exp((log p_model + logPriorShift) / temperature).
@@ -110,8 +102,6 @@ export interface OodDetector {
    */
   probes?: { total: number; flagged: number; outOfDistribution: number; missed: string[] };
 }
-
-export type ModelKind = 'segmenter' | 'classifier';
 
 export interface Provenance {
   createdAt: string;

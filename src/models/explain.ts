@@ -9,7 +9,7 @@
  * The bias is left out (a constant per class); the mean of M_c over the cells plus b_c is the
  * logit, which is what the tests check.
  */
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 import { FEATURES_OUTPUT, camOutput } from './outputs.js';
 
 export interface ExplainedModel {

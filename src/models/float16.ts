@@ -6,7 +6,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 import { CONFIG_FILE, ONNX_FILE, TOPOLOGY_FILE, WEIGHTS_FILE, loadModel, writeDirAtomic } from './io.js';
 
 /** IEEE 754 half-precision bits of a float32 value, rounded to nearest even (overflow to ±Inf). */

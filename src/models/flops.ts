@@ -6,7 +6,7 @@
  * count nothing (they are a few percent of a CNN's work). Nested models are counted with the
  * shapes they were built with.
  */
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 
 type Shape = Array<number | null>;
 type LayerNode = tf.layers.Layer['inboundNodes'][number];

@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 import type { ModelConfig } from './config.js';
 import type { DermkitModel } from './registry.js';
 import { exists } from '../fs.js';

@@ -8,7 +8,7 @@
  * The members' layers are copied into one flat graph, renamed `v<i>_<name>` so that weight
  * names stay unique, with their trained weights.
  */
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 import type { ClassifierInput, ModelConfig } from './config.js';
 import type { DermkitModel } from './registry.js';
 import { ChannelSlice, GeometricMeanProbability } from './layers/views.js';

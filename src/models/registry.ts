@@ -4,7 +4,7 @@
  * segmentation_models.pytorch, encoders and decoders are independent: any encoder in
  * ./encoders pairs with the U-Net decoder or the classification head.
  */
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 import { DEFAULT_MASK_THRESHOLD, HAM_CLASSES, preprocessingFor, type ModelConfig, type PreprocessingPreset, type ResizeMode } from './config.js';
 import { ENCODER_NAMES, getEncoder } from './encoders/index.js';
 import type { EncoderFeatures, EncoderPadding, EncoderSpec } from './encoders/types.js';

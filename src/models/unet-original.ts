@@ -1,4 +1,4 @@
-import { tf } from './tf.js';
+import { tf } from '../tf.js';
 
 /**
  * The original U-Net of Ronneberger et al. (2015): four 2x2 max-pool downsamplings with two 3x3

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
 import type { ModelConfig } from '../models/config.js';
 import type { DermkitModel } from '../models/registry.js';
 import { explanationModel } from '../models/explain.js';

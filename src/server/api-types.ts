@@ -3,6 +3,7 @@
  * Free of server code, so the web page's bundle can share them.
  */
 import type { Findings } from '../pipeline/analyze.js';
+import type { EngineName } from '../pipeline/predictor.js';
 
 export const ERROR_CODES = {
   bad_request: 400,
@@ -35,7 +36,7 @@ export interface AnalysisBody extends Findings {
   /** Base64-encoded PNG files; `cam` (the top class's activation map over the image) when the classifier has one. */
   images: { mask: string; overlay: string; roi: string; cam?: string };
   models: { segmenter: ModelRef; classifier: ModelRef };
-  engine: 'onnx' | 'tfjs';
+  engine: EngineName;
   timingsMs: { queue: number; decode: number; segment: number; roi: number; classify: number; encode: number; total: number };
 }
 

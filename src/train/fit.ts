@@ -5,16 +5,17 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tf } from '../models/tf.js';
+import { tf } from '../tf.js';
 import type { DermkitModel } from '../models/registry.js';
 import type { BatchStream } from '../data/pipeline.js';
 import { compileTrainer, createOnnxPredictor, exportOnnx, lossFunction, type LossName, type OptimizerArray, type Trainer } from '../engine/index.js';
 import { saveCheckpoint, type TrainingState } from './checkpoint.js';
 import { validate, type ValidationResult } from './validate.js';
+import type { Task } from '../vocabulary.js';
 
 export interface FitOptions {
   model: DermkitModel;
-  task: 'seg' | 'cls';
+  task: Task;
   train: BatchStream;
   val: BatchStream;
   out: string;
@@ -94,11 +95,11 @@ export const LAST_DIR = 'last';
 export const BEST_DIR = 'best';
 export const LOG_FILE = 'log.jsonl';
 
-export function lossNameFor(task: 'seg' | 'cls'): LossName {
+export function lossNameFor(task: Task): LossName {
   return task === 'seg' ? 'bceDice' : 'categoricalCrossentropy';
 }
 
-async function evaluate(m: DermkitModel, task: 'seg' | 'cls', lossName: LossName, val: BatchStream, threads: number | undefined, classWeights?: number[]): Promise<ValidationResult> {
+async function evaluate(m: DermkitModel, task: Task, lossName: LossName, val: BatchStream, threads: number | undefined, classWeights?: number[]): Promise<ValidationResult> {
   const predictor = await createOnnxPredictor(exportOnnx(m.model), { threads });
   try {
     const loss = lossFunction(lossName, { classWeights });

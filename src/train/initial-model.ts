@@ -5,12 +5,13 @@
  */
 import path from 'node:path';
 import { createClassifier, createSegmenter, type DermkitModel, type SegmenterArch } from '../models/registry.js';
-import { readWeightsCard } from '../models/weights/import.js';
-import { importPretrained } from '../models/weights/pretrained.js';
+import { readWeightsCard } from '../weights/import.js';
+import { importPretrained } from '../weights/pretrained.js';
 import { withSeededMathRandom } from './seed.js';
+import type { Task } from '../vocabulary.js';
 
 export interface InitialModelSpec {
-  task: 'seg' | 'cls';
+  task: Task;
   arch?: SegmenterArch;
   encoder: string;
   inputSize: number;

@@ -21,6 +21,7 @@ import { samplingWeights, trainingClassPrior, uniformPriorShift, type Sampling }
 import { createInitialModel } from './initial-model.js';
 import { roiSamples } from './roi-dataset.js';
 import { VALIDATION_METRICS, type Monitor } from './validate.js';
+import type { Task } from '../vocabulary.js';
 
 export const AUGMENT_PRESETS = ['paper', 'strong', 'lesion', 'none'] as const;
 export type AugmentPreset = (typeof AUGMENT_PRESETS)[number];
@@ -31,7 +32,7 @@ export const CLASS_WEIGHTINGS = ['balanced', 'none'] as const;
 export const OUTPUT_PRIORS = ['training', 'uniform'] as const;
 
 export interface TrainRunOptions {
-  task: 'seg' | 'cls';
+  task: Task;
   /** One dataset folder, or several read as one (src/data/union.ts). */
   data: string | string[];
   out: string;

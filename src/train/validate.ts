@@ -9,6 +9,7 @@ import { HAM_CLASSES, maskThresholdOf, type ModelConfig } from '../models/config
 import { scoreMasks, summariseSegScores, type SegImageScore } from '../eval/seg-metrics.js';
 import { evaluateClassification, type ClsPrediction } from '../eval/cls-metrics.js';
 import { calibrate } from '../pipeline/classify.js';
+import type { Task } from '../vocabulary.js';
 
 /** What validation reports per task besides the loss: the metrics early stopping can follow. */
 export const VALIDATION_METRICS = {
@@ -60,7 +61,7 @@ const TARGET_THRESHOLD = 0.5;
  * model will give; the loss stays that of the raw outputs, as trained.
  */
 export async function validate(
-  task: 'seg' | 'cls', val: BatchStream, predict: Predict, loss: Loss,
+  task: Task, val: BatchStream, predict: Predict, loss: Loss,
   config: Pick<ModelConfig, 'classes' | 'calibration' | 'maskThreshold'> = {},
 ): Promise<ValidationResult> {
   const classes = config.classes ?? HAM_CLASSES;

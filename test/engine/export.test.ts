@@ -1,7 +1,7 @@
 /** exportOnnx + createOnnxPredictor against model.predict on the tiny models of every family. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { createOnnxPredictor, exportOnnx } from '../../src/engine/index.js';
 import { decodeModel } from '../../src/engine/onnx/reader.js';
 import { assertClose, makeBatches, tinyEfficientNet, tinyMobileNetV2, tinyResNet, tinyUnet } from './helpers.js';

@@ -3,7 +3,7 @@
  * a seeded Math.random (TF.js seeds dropout noise from it), and tolerance checks.
  */
 import assert from 'node:assert/strict';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { compileTrainer, type Trainer, type TrainerOptions } from '../../src/engine/index.js';
 import { mulberry32 } from '../../src/data/random.js';
 

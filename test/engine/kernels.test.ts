@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { lowerProgram } from '../../src/engine/lower.js';
 import { encodeModel, type OnnxGraph } from '../../src/engine/onnx/model.js';
 import { NCHWC_DOMAIN } from '../../src/engine/kernels/nchwc.js';

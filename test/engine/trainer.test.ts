@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { compileTrainer } from '../../src/engine/index.js';
 import { categoricalCrossentropy, type LossName } from '../../src/engine/losses.js';
 import { AdamOptimizer } from '../../src/engine/adam.js';

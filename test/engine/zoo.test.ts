@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { ENCODER_NAMES, getEncoder } from '../../src/models/encoders/index.js';
 import { compileTrainer, createOnnxPredictor, exportOnnx } from '../../src/engine/index.js';
 import { assertClose, makeBatches, prng, trainRun } from './helpers.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { ENCODER_NAMES, ENCODERS, getEncoder, type EncoderSpec, type Stride } from '../../src/models/encoders/index.js';
 import { correctPad, makeDivisible } from '../../src/models/encoders/common.js';
 import { CustomScaleLayer, Normalization } from '../../src/models/layers/index.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { float16Bits, storeAsFloat16 } from '../../src/models/float16.js';
 import { loadModel, saveModel } from '../../src/models/io.js';
 import { createClassifier } from '../../src/models/registry.js';

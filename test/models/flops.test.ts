@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { getEncoder } from '../../src/models/encoders/index.js';
 import { countFlops } from '../../src/models/flops.js';
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { createClassifier, createSegmenter } from '../../src/models/registry.js';
 import { modelArtifacts } from '../../src/models/io.js';
-import { importPretrained } from '../../src/models/weights/pretrained.js';
+import { importPretrained } from '../../src/weights/pretrained.js';
 
 test('encoder weights saved under Keras names load into a classifier and a U-Net, leaving heads alone', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dermkit-pretrained-'));

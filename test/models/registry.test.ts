@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { createClassifier, createSegmenter, parseSegmenterName } from '../../src/models/registry.js';
 import { loadModel, saveModel } from '../../src/models/io.js';
 import { HAM_CLASSES } from '../../src/models/config.js';

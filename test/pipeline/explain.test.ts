@@ -10,7 +10,7 @@ import { HAM_CLASSES, PREPROCESSING_PRESETS, type ClassifierInput } from '../../
 import { explanationModel } from '../../src/models/explain.js';
 import { createMultiViewClassifier } from '../../src/models/multi-view.js';
 import { createSegmenter, type DermkitModel } from '../../src/models/registry.js';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { classActivationMap, classEvidence } from '../../src/pipeline/cam.js';
 import { onnxPredictorFor, tfjsPredictor, type ModelOutputs } from '../../src/pipeline/predictor.js';
 import type { SquareTransform } from '../../src/image/types.js';

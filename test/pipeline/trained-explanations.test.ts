@@ -19,7 +19,7 @@ import { encodePng } from '../../src/image/decode.js';
 import type { GrayImage, RgbImage } from '../../src/image/types.js';
 import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig } from '../../src/models/config.js';
 import { prepareInput } from '../../src/models/preprocess.js';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { decodeFloats } from '../../src/pipeline/ood.js';
 import { onnxPredictorFor, type ModelRunner, type Predictor } from '../../src/pipeline/predictor.js';

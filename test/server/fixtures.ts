@@ -9,7 +9,7 @@ import type { RgbImage } from '../../src/image/types.js';
 import { HAM_CLASSES, PREPROCESSING_PRESETS, type ModelConfig } from '../../src/models/config.js';
 import { saveModel } from '../../src/models/io.js';
 import { createSegmenter, type DermkitModel } from '../../src/models/registry.js';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { loadPredictor, type EngineName, type Predictor } from '../../src/pipeline/predictor.js';
 import { buildServer, type ServerOptions } from '../../src/server/app.js';
 import { readModelInfo, type ModelInfo } from '../../src/server/models-info.js';

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tf.js';
 import { PREPROCESSING_PRESETS, type ModelConfig } from '../../src/models/config.js';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { tfjsPredictor, type Predictor } from '../../src/pipeline/predictor.js';

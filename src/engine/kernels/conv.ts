@@ -9,7 +9,7 @@
  * - depthwise filter gradient: one grouped convolution of x with dy on ORT's NCHWc kernels when
  *   the trainer allows them; else per tap, a strided Slice of NHWC x times NHWC dy, summed by a GEMV
  */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ValueMeta } from '../trace/program.js';
 import { applyActivation, type FusedActivation } from './activation.js';

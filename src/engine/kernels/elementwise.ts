@@ -1,5 +1,5 @@
 /** Element-wise kernels: unary math, broadcasting binary ops, comparisons, casts, fills. */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { float } from '../onnx/model.js';
 import type { DType, ValueMeta } from '../trace/program.js';

@@ -1,5 +1,5 @@
 /** Matrix products, batch normalisation and image resizing. */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ValueMeta } from '../trace/program.js';
 import { applyActivation, type FusedActivation } from './activation.js';

@@ -1,5 +1,5 @@
 /** Max/average pooling and their gradients (NHWC outside, NCHW inside). */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { ValueMeta } from '../trace/program.js';
 import { sizeOf } from '../trace/program.js';
 import { emitConvTranspose } from './conv.js';

@@ -1,5 +1,5 @@
 /** Reductions (Sum, Mean, Max, Min, Prod, ArgMax, ArgMin) and Softmax-like normalisations. */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { DType, ValueMeta } from '../trace/program.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { type AnyKernelLowering, CAST_TO, type Emitted, inLayout, kernel, meta, NCHW_POSITION, NHWC_TO_NCHW, required } from './types.js';

@@ -1,5 +1,5 @@
 /** Kernels that move data without arithmetic: reshape, transpose, slice, pad, concat, split, tile. */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { ValueMeta } from '../trace/program.js';
 import { sizeOf } from '../trace/program.js';
 import { alias, type AnyKernelLowering, type Emitted, inLayout, kernel, type Layout, meta, NHWC_TO_NCHW, NCHW_POSITION, type Operand, required, variadic } from './types.js';

@@ -6,7 +6,7 @@
  * usual, so tracing a whole MobileNetV2 training step takes milliseconds, not minutes.
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import { kernelLowering } from '../kernels/index.js';
 import type { ValueMeta } from './program.js';
 import { TraceRecorder } from './recorder.js';

@@ -10,7 +10,7 @@
  * - ReLU and ClipByValue gradients as one comparison and one select instead of casts, steps and
  *   logical ands; Keras ReLU(max_value=6) as a single clip (see fastReluCall).
  */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 
 type Kwargs = Record<string, unknown>;
 

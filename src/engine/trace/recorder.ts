@@ -1,5 +1,5 @@
 /** Collects the kernels, values and constants of one trace (see backend.ts for how it is fed). */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { AnyKernelLowering } from '../kernels/types.js';
 import type { ConstantData, DType, TracedOp, TracedValue, ValueMeta, ValueSource } from './program.js';
 import { TraceUnsupportedError } from './program.js';

@@ -4,7 +4,7 @@
  * function assigns (weights after an optimizer update, batch-norm moving statistics) become
  * extra outputs, so the program is a pure function of (state, inputs) -> (outputs, new state).
  */
-import { tf } from '../../models/tf.js';
+import { tf } from '../../tf.js';
 import type { DType, TracedProgram, TracedValue } from './program.js';
 import { TraceUnsupportedError } from './program.js';
 import { activateBackend, TRACE_BACKEND, traceBackend } from './backend.js';

@@ -1,4 +1,4 @@
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 /**
  * Bilinear resize of an NHWC feature map to a fixed height x width.

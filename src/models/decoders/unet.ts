@@ -1,4 +1,4 @@
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import type { EncoderFeatures, Stride } from '../encoders/types.js';
 import { ResizeBilinearTo } from './resize-layer.js';
 

@@ -2,7 +2,7 @@
  * Helpers shared by the Keras Applications ports: Keras's automatic layer names, its width
  * rounding rules, its stride-2 padding, input checks and the per-stride feature bookkeeping.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import type { EncoderFeatures, EncoderOptions, Stride } from './types.js';
 
 /**

@@ -10,7 +10,7 @@
  * `Rescaling(1/sqrt(std))`, which only reproduces a quirk of the original TF checkpoints, is
  * left out because no such checkpoint is loaded here.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import { Normalization } from '../layers/normalization.js';
 import { applyTo, checkEncoderInput, classifierInput, correctPad, FeatureRecorder, resolveAlpha } from './common.js';
 import type { EncoderFeatures, EncoderOptions, EncoderSpec } from './types.js';

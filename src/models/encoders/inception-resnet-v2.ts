@@ -8,7 +8,7 @@
  *
  * Feature sides are inexact ('valid' padding: 299 -> 147, 71, 35, 17, 8); minimum input 75.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import { CustomScaleLayer } from '../layers/scaled-residual.js';
 import {
   applyTo,

@@ -3,7 +3,7 @@
  * separable blocks with ReLU6; a stride-2 depthwise convolution is preceded by an explicit
  * bottom/right zero pad. `alpha` is Keras's width multiplier (`int(filters * alpha)`).
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import {
   applyTo,
   checkEncoderInput,

@@ -3,7 +3,7 @@
  * (1x1 expand, 3x3 depthwise, linear 1x1 project) with ReLU6 and batch norm momentum 0.999.
  * Widths follow Keras: `_make_divisible(filters * alpha, 8)`, last conv 1280 unless alpha > 1.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import {
   applyTo,
   channelsOf,

@@ -3,7 +3,7 @@
  * then bottleneck stacks whose first block has a 1x1 convolution shortcut (stride in the first
  * 1x1, as Keras/Caffe do). Convolutions carry biases; batch norm epsilon is 1.001e-5.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import {
   applyTo,
   checkEncoderInput,

@@ -1,4 +1,4 @@
-import type { tf } from '../tf.js';
+import type { tf } from '../../tf.js';
 import type { PreprocessingPreset } from '../config.js';
 
 /** Output strides at which an encoder exposes feature maps. */

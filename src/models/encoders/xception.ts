@@ -8,7 +8,7 @@
  * The 'valid' stem makes feature sides inexact (299 -> 147, 74, 37, 19, 10), so decoders resize
  * skips to match; the minimum input is 71 as in Keras.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 import {
   applyTo,
   checkEncoderInput,

@@ -4,7 +4,7 @@
  * the adapt sample count are non-trainable weights, so parameter counts (EfficientNetB0: 7 extra)
  * and weight files line up with Keras.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Shape = Array<number | null>;

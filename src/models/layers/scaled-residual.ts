@@ -3,7 +3,7 @@
  * a `Lambda`, later versions as `CustomScaleLayer`). TF.js cannot serialise lambdas, so it is a
  * registered layer with the scale in its config. It has no weights.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Shape = Array<number | null>;

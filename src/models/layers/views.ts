@@ -4,7 +4,7 @@
  * outputs as the normalised geometric mean (the softmax of the mean log-probability), which is
  * how log-linear pooling combines probabilistic classifiers. Neither has weights.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../tf.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Shape = Array<number | null>;

@@ -3,8 +3,8 @@
  * the architecture they fit, how inputs must be prepared for them, and a way to run the source
  * model itself so the import can be checked against it.
  */
-import type { PreprocessingPreset } from '../config.js';
-import type { EncoderPadding } from '../encoders/types.js';
+import type { PreprocessingPreset } from '../models/config.js';
+import type { EncoderPadding } from '../models/encoders/types.js';
 import type { tf } from '../tf.js';
 
 export interface WeightSource {

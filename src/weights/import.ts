@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preprocessingFor, type PreprocessingPreset } from '../config.js';
-import { getEncoder } from '../encoders/index.js';
-import type { EncoderPadding } from '../encoders/types.js';
-import { decodeImage } from '../../image/decode.js';
-import { modelArtifacts, writeDirAtomic } from '../io.js';
-import { prepareInput } from '../preprocess.js';
+import { preprocessingFor, type PreprocessingPreset } from '../models/config.js';
+import { getEncoder } from '../models/encoders/index.js';
+import type { EncoderPadding } from '../models/encoders/types.js';
+import { decodeImage } from '../image/decode.js';
+import { modelArtifacts, writeDirAtomic } from '../models/io.js';
+import { prepareInput } from '../models/preprocess.js';
 import { tf } from '../tf.js';
 import { readLayersSource } from './layers-source.js';
 import { readOnnxMobileNetV2 } from './onnx-mobilenetv2.js';

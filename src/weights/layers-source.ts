@@ -7,9 +7,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { PreprocessingPreset } from '../config.js';
-import { ENCODER_NAMES, getEncoder } from '../encoders/index.js';
-import { BN_EPSILON as RESNET_BN_EPSILON } from '../encoders/resnet.js';
+import type { PreprocessingPreset } from '../models/config.js';
+import { ENCODER_NAMES, getEncoder } from '../models/encoders/index.js';
+import { BN_EPSILON as RESNET_BN_EPSILON } from '../models/encoders/resnet.js';
 import { tf } from '../tf.js';
 import type { WeightSource } from './source.js';
 import { readTarGz } from './tar.js';

@@ -6,12 +6,9 @@
  * The 52 convolutions come in the same order as Keras's, so they map by position.
  */
 import { readFile } from 'node:fs/promises';
-import { dequantizeGraph, QuantisedConstants } from '../../engine/onnx/dequantize.js';
-import { encodeModel } from '../../engine/onnx/model.js';
-import { decodeModel } from '../../engine/onnx/reader.js';
-import { createSession, ort } from '../../engine/ort.js';
-import { makeDivisible } from '../encoders/common.js';
-import type { EncoderPadding } from '../encoders/types.js';
+import { createSession, decodeModel, dequantizeGraph, encodeModel, ort, QuantisedConstants } from '../engine/index.js';
+import { makeDivisible } from '../models/encoders/common.js';
+import type { EncoderPadding } from '../models/encoders/types.js';
 import { tf } from '../tf.js';
 import type { WeightSource } from './source.js';
 
