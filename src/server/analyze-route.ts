@@ -3,20 +3,19 @@
  * (raw body or one multipart file), run the cascade on a worker slot within the request's time
  * limit, and answer with the result and its images as inline base64 PNG.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from 'typebox';
 import { decodeImage, encodePng } from '../image/decode.js';
 import { heatmapOverlay } from '../image/heatmap.js';
 import { renderOverlay } from '../image/overlay.js';
 import { analyze, findings } from '../pipeline/analyze.js';
 import type { Predictor } from '../pipeline/predictor.js';
-import { type AnalysisBody, type ModelRef } from './api-types.js';
 import { overlayLabel } from '../pipeline/analyze.js';
 import { ApiError } from './errors.js';
-import { analysisSchema } from './schemas.js';
+import { analyzeRoute } from './routes.js';
+import type { AnalysisBody, ModelRef } from './schemas.js';
 import { AbortedWhileWaiting, type WorkQueue } from './work-queue.js';
-
-/** Content types accepted as a raw image body; the bytes are sniffed, so the exact image type need not match. */
-export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'image/bmp', 'application/octet-stream'];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,15 +60,7 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   return { bytes: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), name: 'upload' };
 }
 
-interface AnalyzeQuery {
-  melThreshold?: number;
-}
-
-const analyzeQuerySchema = {
-  type: 'object',
-  properties: { melThreshold: { type: 'number', minimum: 0, maximum: 1, description: 'Flag for review when p(mel) >= this (default: the classifier\'s own threshold, if any).' } },
-  additionalProperties: false,
-} as const;
+type AnalyzeQuery = Static<typeof analyzeRoute.schema.querystring>;
 
 async function analyzeUpload(upload: Upload, query: AnalyzeQuery, opts: AnalyzeRouteOptions, queueMs: number): Promise<AnalysisBody> {
   const start = performance.now();
@@ -124,8 +115,8 @@ export function registerAnalyzeRoute(app: FastifyInstance, opts: AnalyzeRouteOpt
   const { queue } = opts;
   app.decorateRequest('admittedAt', 0);
 
-  app.post<{ Querystring: AnalyzeQuery }>('/v1/analyze', {
-    schema: { querystring: analyzeQuerySchema, response: { 200: analysisSchema } },
+  app.withTypeProvider<TypeBoxTypeProvider>().route({
+    ...analyzeRoute,
     // Before the body is read: a full queue costs the server nothing but this answer.
     onRequest: async (request, reply) => {
       const place = queue.admit();

@@ -1,19 +1,22 @@
 /**
  * The local web app and HTTP API (`dermkit serve`): `POST /v1/analyze`, `GET /v1/models`,
  * `GET /healthz`, `GET /openapi.json`, the web page at `/`, and with a Redis queue
- * `POST /v1/batches` and `GET /v1/batches/{id}`. See openapi.ts for the contract.
+ * `POST /v1/batches` and `GET /v1/batches/{id}`, each declared in routes.ts (the contract that
+ * /openapi.json is generated from).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Predictor } from '../pipeline/predictor.js';
-import { registerAnalyzeRoute, RAW_IMAGE_TYPES } from './analyze-route.js';
+import { registerAnalyzeRoute } from './analyze-route.js';
 import { registerBatchRoutes, type BatchRouteOptions } from './batch-routes.js';
-import type { ModelRef } from './api-types.js';
 import { answerClientError, ApiError, errorBody, toApiError } from './errors.js';
 import { registerModelRoutes } from './model-routes.js';
 import type { ModelInfo } from './models-info.js';
-import { openApiDocument } from './openapi.js';
-import { healthSchema } from './schemas.js';
+import { openApiOptions } from './openapi.js';
+import { healthRoute, openApiRoute, RAW_IMAGE_TYPES } from './routes.js';
+import { SHARED_SCHEMAS, type ModelRef } from './schemas.js';
 import { defaultWebFiles, registerStaticFiles, type WebFiles } from './static-files.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -92,7 +95,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     throwFileSizeLimit: true,
   });
 
-  const openapi = openApiDocument({ ...opts, batches: opts.batches !== undefined });
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.register(swagger, openApiOptions(opts));
   app.register(async (scope) => {
     registerAnalyzeRoute(scope, {
       segmenter: opts.segmenter,
@@ -103,8 +107,9 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       requestTimeoutMs: opts.requestTimeoutMs,
     });
     registerModelRoutes(scope, opts.modelsInfo);
-    scope.get('/healthz', { schema: { response: { 200: healthSchema } } }, async () => ({ status: 'ok', queue: queue.stats() }));
-    scope.get('/openapi.json', async () => openapi);
+    const typed = scope.withTypeProvider<TypeBoxTypeProvider>();
+    typed.route({ ...healthRoute, handler: async () => ({ status: 'ok' as const, queue: queue.stats() }) });
+    typed.route({ ...openApiRoute, handler: async () => app.swagger() });
     const found = await registerStaticFiles(scope, opts.web ?? defaultWebFiles());
     if (!found.bundle) scope.log.warn('the browser bundle (web/dist/app.js) is missing: build it with scripts/build-web.ts');
     if (!found.ort) scope.log.warn('onnxruntime-web is not installed: the web page\'s private mode will not work');

@@ -5,6 +5,7 @@
  * batch gets its own output folder under the server's batch folder.
  */
 import path from 'node:path';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RESEARCH_NOTICE } from '../pipeline/analyze.js';
 import { BatchNotFoundError, newBatchId } from '../queue/batch-store.js';
@@ -14,7 +15,8 @@ import { writeBatchResults } from '../queue/results.js';
 import { batchStatus, isFinished } from '../queue/status.js';
 import { MAX_INLINE_BYTES, pathSources, submitBatch, SubmitError, type ImageSource } from '../queue/submit.js';
 import { ApiError } from './errors.js';
-import { batchSchema, batchSubmittedSchema } from './schemas.js';
+import { batchRoute, submitBatchRoute } from './routes.js';
+import { BATCH_SCHEMAS } from './schemas.js';
 
 export interface BatchRouteOptions {
   client: QueueClient;
@@ -28,11 +30,6 @@ export interface BatchRouteOptions {
   maxUploadBytes: number;
   /** Most files in one uploaded batch (they are held in memory until queued). */
   maxBatchUploads: number;
-}
-
-interface BatchQuery {
-  roi?: 'true' | 'false';
-  tta?: 'true' | 'false';
 }
 
 const flag = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
@@ -78,20 +75,28 @@ export function registerBatchRoutes(app: FastifyInstance, opts: BatchRouteOption
     }
   });
 
-  app.post<{ Querystring: BatchQuery }>('/v1/batches', { schema: { response: { 202: batchSubmittedSchema } } }, async (request, reply) => {
-    const sources = request.isMultipart() ? await uploadedSources(request, opts) : await pathSourcesOf(request.body);
-    if (!sources.length) throw new ApiError('missing_file', 'the multipart body has no file part: send the images as file fields');
-    const id = newBatchId();
-    const submitted = await queueCall(() => submitBatch(opts.client, sources, {
-      id, out: path.join(opts.batchRoot, id), seg: opts.seg, cls: opts.cls, maskThreshold: opts.maskThreshold, roi: flag(request.query.roi), tta: flag(request.query.tta),
-    }));
-    return reply.code(202).header('location', `/v1/batches/${id}`).send({ ...submitted, notice: RESEARCH_NOTICE });
+  for (const schema of BATCH_SCHEMAS) app.addSchema(schema);
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.route({
+    ...submitBatchRoute,
+    handler: async (request, reply) => {
+      const sources = request.isMultipart() ? await uploadedSources(request, opts) : await pathSourcesOf(request.body);
+      if (!sources.length) throw new ApiError('missing_file', 'the multipart body has no file part: send the images as file fields');
+      const id = newBatchId();
+      const submitted = await queueCall(() => submitBatch(opts.client, sources, {
+        id, out: path.join(opts.batchRoot, id), seg: opts.seg, cls: opts.cls, maskThreshold: opts.maskThreshold, roi: flag(request.query.roi), tta: flag(request.query.tta),
+      }));
+      return reply.code(202).header('location', `/v1/batches/${id}`).send({ ...submitted, notice: RESEARCH_NOTICE });
+    },
   });
 
-  app.get<{ Params: { id: string } }>('/v1/batches/:id', { schema: { response: { 200: batchSchema } } }, async (request) => {
-    const status = await queueCall(() => batchStatus(opts.client, request.params.id));
-    if (!isFinished(status)) return { ...status, finished: false, notice: RESEARCH_NOTICE };
-    const { records } = await queueCall(() => writeBatchResults(opts.client, status.batch));
-    return { ...status, finished: true, results: records, notice: RESEARCH_NOTICE };
+  typed.route({
+    ...batchRoute,
+    handler: async (request) => {
+      const status = await queueCall(() => batchStatus(opts.client, request.params.id));
+      if (!isFinished(status)) return { ...status, finished: false, notice: RESEARCH_NOTICE };
+      const { records } = await queueCall(() => writeBatchResults(opts.client, status.batch));
+      return { ...status, finished: true, results: records, notice: RESEARCH_NOTICE };
+    },
   });
 }

@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ImageDecodeError } from '../image/decode.js';
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from './api-types.js';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from './schemas.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

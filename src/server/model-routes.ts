@@ -1,12 +1,13 @@
 /** `GET /v1/models` (what is loaded) and `GET /v1/models/{kind}/{file}` (the files, for the browser's private mode). */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { exists } from '../fs.js';
 import { inferenceOnnx, ONNX_FILE } from '../pipeline/predictor.js';
 import { ApiError } from './errors.js';
 import type { ModelFileName, ModelInfo } from './models-info.js';
-import { modelsSchema } from './schemas.js';
+import { modelFileRoute, modelsRoute } from './routes.js';
 
 const FILE_TYPES: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
@@ -32,20 +33,24 @@ function onnxExporter(info: ModelInfo): () => Promise<Uint8Array> {
 }
 
 export function registerModelRoutes(app: FastifyInstance, modelsInfo: ModelInfo[]): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const listing = { models: modelsInfo.map(({ dir: _dir, ...visible }) => visible) };
-  app.get('/v1/models', { schema: { response: { 200: modelsSchema } } }, async () => listing);
+  typed.route({ ...modelsRoute, handler: async () => listing });
 
   const exporters = new Map(modelsInfo.map((info) => [info, onnxExporter(info)]));
-  app.get<{ Params: { kind: string; file: string } }>('/v1/models/:kind/:file', async (request, reply) => {
-    const { kind, file } = request.params;
-    const info = modelsInfo.find((m) => m.kind === kind);
-    if (!info || !info.files.includes(file as ModelFileName)) throw new ApiError('not_found', `no file ${file} for a ${kind} model`);
-    // The version is a hash of the model's files, so it is a strong validator for every one of them.
-    const etag = `"${info.version}"`;
-    reply.header('etag', etag).header('cache-control', 'no-cache').header('content-type', FILE_TYPES[path.extname(file)]!);
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    const onDisk = path.join(info.dir, file);
-    if (file === ONNX_FILE && !(await exists(onDisk))) return reply.send(Buffer.from(await exporters.get(info)!()));
-    return reply.send(createReadStream(onDisk));
+  typed.route({
+    ...modelFileRoute,
+    handler: async (request, reply) => {
+      const { kind, file } = request.params;
+      const info = modelsInfo.find((m) => m.kind === kind);
+      if (!info || !info.files.includes(file as ModelFileName)) throw new ApiError('not_found', `no file ${file} for a ${kind} model`);
+      // The version is a hash of the model's files, so it is a strong validator for every one of them.
+      const etag = `"${info.version}"`;
+      reply.header('etag', etag).header('cache-control', 'no-cache').header('content-type', FILE_TYPES[path.extname(file)]!);
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      const onDisk = path.join(info.dir, file);
+      if (file === ONNX_FILE && !(await exists(onDisk))) return reply.send(Buffer.from(await exporters.get(info)!()));
+      return reply.send(createReadStream(onDisk));
+    },
   });
 }

@@ -85,8 +85,10 @@ export async function registerStaticFiles(app: FastifyInstance, dirs: WebFiles):
   const page = sender(new Map([...(await listFiles(dirs.webDir)), ...(await listFiles(dirs.bundleDir))]));
   const ortFiles = await listFiles(dirs.ortDir, ORT_FILES);
   const ort = sender(ortFiles);
-  app.get('/', (_request, reply) => page('index.html', reply));
-  app.get<{ Params: { file: string } }>('/:file', (request, reply) => page(request.params.file, reply));
-  app.get<{ Params: { file: string } }>('/ort/:file', (request, reply) => ort(request.params.file, reply));
+  // The page, not the API: left out of /openapi.json.
+  const schema = { hide: true };
+  app.get('/', { schema }, (_request, reply) => page('index.html', reply));
+  app.get<{ Params: { file: string } }>('/:file', { schema }, (request, reply) => page(request.params.file, reply));
+  app.get<{ Params: { file: string } }>('/ort/:file', { schema }, (request, reply) => ort(request.params.file, reply));
   return { bundle: (await listFiles(dirs.bundleDir, [WEB_BUNDLE_FILE])).size === 1, ort: ortFiles.size === ORT_FILES.length };
 }

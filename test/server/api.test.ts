@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeImage, decodeMask } from '../../src/image/decode.js';
 import { analyze, RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
-import type { AnalysisBody, ErrorBody } from '../../src/server/api-types.js';
+import type { AnalysisBody, ErrorBody } from '../../src/server/schemas.js';
 import { HAM_CLASSES } from '../../src/models/config.js';
 import { lesionPng, MODEL_CARD_TEXT, startServer, TEST_LIMITS, tinyModels, withClaimedSize, type RunningServer, type TinyModels } from './fixtures.js';
 
@@ -223,12 +223,15 @@ describe('the other endpoints', () => {
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
       openapi: string;
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-      components: { schemas: { Analysis: { properties: { images: { properties: { mask: { contentEncoding: string } } } } } } };
+      components: { schemas: { Analysis: { properties: { images: { properties: { mask: { format: string; contentMediaType: string } } } } } } };
     };
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(Object.keys(doc.paths).sort(), ['/healthz', '/openapi.json', '/v1/analyze', '/v1/models', '/v1/models/{kind}/{file}']);
     assert.deepEqual(Object.keys(doc.paths['/v1/analyze']!.post!.responses).sort(), ['200', '400', '413', '415', '422', '429', '503']);
-    assert.equal(doc.components.schemas.Analysis.properties.images.properties.mask.contentEncoding, 'base64');
+    // @fastify/swagger writes the schema's contentEncoding base64 as OpenAPI's format byte.
+    const { mask } = doc.components.schemas.Analysis.properties.images.properties;
+    assert.equal(mask.format, 'byte');
+    assert.equal(mask.contentMediaType, 'image/png');
   });
 
   it('GET / serves the page with the research notice; unknown paths get a JSON 404', async () => {

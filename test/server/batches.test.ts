@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BatchRecord } from '../../src/pipeline/batch.js';
 import { RESEARCH_NOTICE } from '../../src/pipeline/analyze.js';
 import { openQueue, type QueueClient } from '../../src/queue/client.js';
-import type { ErrorBody } from '../../src/server/api-types.js';
+import type { ErrorBody } from '../../src/server/schemas.js';
 import { analyzeReference, comparable, removeRedis, startRedis, startWorkerProcess, waitFor, writeLesions, type TestRedis, type WorkerProcess } from '../queue/fixtures.js';
 import { lesionPng, startServer, tinyModels, type RunningServer, type TinyModels } from './fixtures.js';
 

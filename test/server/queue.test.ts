@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ErrorBody } from '../../src/server/api-types.js';
+import type { ErrorBody } from '../../src/server/schemas.js';
 import { AbortedWhileWaiting, WorkQueue } from '../../src/server/work-queue.js';
 import { gatedPredictor, lesionPng, startServer, tinyModels, type TinyModels } from './fixtures.js';
 

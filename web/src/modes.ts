@@ -4,7 +4,7 @@
  * - private mode runs the whole cascade in this page: the image is never sent anywhere (the page
  *   only downloads the models and the runtime from the server).
  */
-import type { AnalysisBody, ErrorBody, ModelRef } from '../../src/server/api-types.js';
+import type { AnalysisBody, ErrorBody, ModelRef } from '../../src/server/schemas.js';
 import { findings, overlayLabel, type Findings } from '../../src/pipeline/analyze.js';
 import { heatmapOverlay } from '../../src/image/heatmap.js';
 import { runCascade } from './cascade.js';
