@@ -122,7 +122,7 @@ export function registerModels(program: Command): void {
       try {
         const fit = await fitClassifierCalibration(samples, classifier, { segmenter, fittedOn: `${f.split} ${f.part}`, flagAtSensitivity: f.flagAt });
         await writeModelConfig(dir, { ...classifier.config, calibration: fit.calibration, ...(fit.triage ? { triage: fit.triage } : {}) });
-        console.log(JSON.stringify({ temperature: fit.calibration.temperature, weighting: fit.weighting, ece: fit.ece, n: fit.n, triage: fit.triage }));
+        console.log(JSON.stringify({ temperature: fit.calibration.temperature, fittedTemperature: fit.fittedTemperature, weighting: fit.weighting, ece: fit.ece, n: fit.n, triage: fit.triage }));
       } finally {
         classifier.dispose();
         segmenter?.dispose();

@@ -23,6 +23,8 @@ import { chooseOperatingPoints, melanomaClass, TRIAGE_SENSITIVITIES } from './op
 export interface CalibrationFit {
   calibration: Calibration;
   weighting: CalibrationWeighting;
+  /** The log-loss optimum; the calibration keeps 1 instead when this would raise the ECE. */
+  fittedTemperature: number;
   /** ECE under both weightings, before and after the temperature. */
   ece: Record<CalibrationWeighting, { before: number; after: number }>;
   n: number;
@@ -46,8 +48,12 @@ export async function fitClassifierCalibration(samples: readonly ClsSample[], cl
   const { result } = await evaluateClassifier(samples, uncalibrated, opts);
   const classes = result.classes;
   const weighting: CalibrationWeighting = shift ? 'balanced' : 'natural';
-  const temperature = fitTemperature(classes, result.predictions, weighting);
-  const after: ClsPrediction[] = result.predictions.map((p) => ({ ...p, probabilities: calibrate(p.probabilities, { temperature }) }));
+  const scaled = (temperature: number): ClsPrediction[] => result.predictions.map((p) => ({ ...p, probabilities: calibrate(p.probabilities, { temperature }) }));
+  const fittedTemperature = fitTemperature(classes, result.predictions, weighting);
+  // The temperature minimises log loss; it is kept only where it also lowers the calibration error the cards report.
+  const lowersEce = expectedCalibrationError(classes, scaled(fittedTemperature), weighting) < expectedCalibrationError(classes, result.predictions, weighting);
+  const temperature = lowersEce ? fittedTemperature : 1;
+  const after = scaled(temperature);
   const ece = (w: CalibrationWeighting) => ({ before: expectedCalibrationError(classes, result.predictions, w), after: expectedCalibrationError(classes, after, w) });
   const both = { natural: ece('natural'), balanced: ece('balanced') };
   const label = melanomaClass(classes, config.triage);
@@ -63,6 +69,7 @@ export async function fitClassifierCalibration(samples: readonly ClsSample[], cl
   return {
     calibration: { temperature, ...(shift ? { logPriorShift: [...shift] } : {}), fittedOn: `${opts.fittedOn} (${result.n} images, ${weighting === 'balanced' ? 'classes weighted equally' : 'as they come'})`, ece: both[weighting] },
     weighting,
+    fittedTemperature,
     ece: both,
     n: result.n,
     ...(triage ? { triage } : {}),

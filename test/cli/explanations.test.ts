@@ -43,6 +43,9 @@ test('calibrate, fit-ood, eval cls --report and the model card carry operating p
 
   const calibrated = JSON.parse(await dermkit(['models', 'calibrate', models.cls, ...common, '--flag-at', '0.9']));
   assert.deepEqual(calibrated.triage.operatingPoints.map((p: { targetSensitivity: number }) => p.targetSensitivity), [0.9, 0.95]);
+  // The fitted temperature is kept only where it lowers the calibration error; else 1.
+  const ece = calibrated.ece[calibrated.weighting];
+  assert.ok(calibrated.temperature === calibrated.fittedTemperature ? ece.after < ece.before : calibrated.temperature === 1 && Math.abs(ece.after - ece.before) < 1e-6, JSON.stringify(calibrated));
   const fitted = await dermkit(['models', 'fit-ood', models.cls, ...common, '--per-class', '2']);
   assert.match(fitted, /share of the val images flagged: no_lesion [\d.]+ %, lesion_at_border [\d.]+ %, image_too_small [\d.]+ %, low_confidence [\d.]+ %, out_of_distribution [\d.]+ %, any [\d.]+ %/);
   assert.match(fitted, /generated non-dermoscopy images flagged \(out of distribution or no lesion\): \d+ of 13 \(out of distribution: \d+\)/);
