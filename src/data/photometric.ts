@@ -6,6 +6,7 @@
  * downscaled copies).
  */
 import type { RgbImage } from '../image/types.js';
+import { downscaleArea, upscaleBilinear } from '../image/resample.js';
 
 export interface ToneParams {
   /** Multiplier on pixel values (Keras brightness_range / PIL Brightness). */
@@ -94,60 +95,6 @@ export function gaussianBlur(img: RgbImage, sigma: number): RgbImage {
     }
   }
   return { width: w, height: h, data: out };
-}
-
-/** Area-average downscale (each output pixel averages the source pixels it covers). */
-function downscaleArea(img: RgbImage, width: number, height: number): RgbImage {
-  const { width: w, height: h, data: src } = img;
-  const out = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.floor((y * h) / height);
-    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h) / height));
-    for (let x = 0; x < width; x++) {
-      const x0 = Math.floor((x * w) / width);
-      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * w) / width));
-      let r = 0, g = 0, b = 0;
-      for (let sy = y0; sy < y1; sy++) {
-        for (let sx = x0; sx < x1; sx++) {
-          const o = (sy * w + sx) * 3;
-          r += src[o]!;
-          g += src[o + 1]!;
-          b += src[o + 2]!;
-        }
-      }
-      const n = (y1 - y0) * (x1 - x0);
-      const o = (y * width + x) * 3;
-      out[o] = Math.round(r / n);
-      out[o + 1] = Math.round(g / n);
-      out[o + 2] = Math.round(b / n);
-    }
-  }
-  return { width, height, data: out };
-}
-
-/** Bilinear upscale with half-pixel centres (align_corners=false), edges clamped. */
-function upscaleBilinear(img: RgbImage, width: number, height: number): RgbImage {
-  const { width: w, height: h, data: src } = img;
-  const out = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / height - 0.5));
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(h - 1, y0 + 1);
-    const wy = sy - y0;
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / width - 0.5));
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(w - 1, x0 + 1);
-      const wx = sx - x0;
-      const o = (y * width + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = src[(y0 * w + x0) * 3 + ch]! * (1 - wx) + src[(y0 * w + x1) * 3 + ch]! * wx;
-        const bottom = src[(y1 * w + x0) * 3 + ch]! * (1 - wx) + src[(y1 * w + x1) * 3 + ch]! * wx;
-        out[o + ch] = Math.round(top * (1 - wy) + bottom * wy);
-      }
-    }
-  }
-  return { width, height, data: out };
 }
 
 /** Loses detail as a `scale`-times smaller source would, keeping the size; scale >= 1 is a no-op. */

@@ -16,6 +16,7 @@
 import sharp from 'sharp';
 import type { ResizeMode } from '../vocabulary.js';
 import { assertGray, assertProbabilityMap, assertRgb, assertTargetSize } from './check.js';
+import { sampleBilinear } from './resample.js';
 import type { BBox, GrayImage, ProbabilityMap, RgbImage, SquareTransform } from './types.js';
 
 export type { SquareTransform } from './types.js';
@@ -45,51 +46,6 @@ export async function resizeRgb(img: RgbImage, width: number, height: number): P
 export async function resizeGray(img: GrayImage, width: number, height: number, kernel: 'nearest' | 'linear'): Promise<GrayImage> {
   assertGray(img);
   return { width, height, data: await resizeRaw(img.data, img.width, img.height, 1, width, height, kernel) };
-}
-
-/**
- * Bilinear sampling of the region `region` (in source pixels, may be fractional) of `map` onto a
- * `width` x `height` grid, with half-pixel centres (PyTorch align_corners=false, TF half_pixel_centers):
- * output pixel x samples source x' = region.x + (x + 0.5) * region.width / width - 0.5. Samples are
- * clamped to the region's outermost pixel centres so nothing outside the region bleeds in.
- * No antialiasing on downscale: probabilities are interpolated, not averaged.
- */
-function sampleBilinear(map: ProbabilityMap, region: BBox, width: number, height: number): ProbabilityMap {
-  const scaleX = region.width / width;
-  const scaleY = region.height / height;
-  const minX = Math.max(0, Math.min(map.width - 1, Math.ceil(region.x - 0.5)));
-  const maxX = Math.max(minX, Math.min(map.width - 1, Math.floor(region.x + region.width - 0.5)));
-  const minY = Math.max(0, Math.min(map.height - 1, Math.ceil(region.y - 0.5)));
-  const maxY = Math.max(minY, Math.min(map.height - 1, Math.floor(region.y + region.height - 0.5)));
-  const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
-
-  // Column positions are the same for every row: compute them once.
-  const x0s = new Int32Array(width);
-  const x1s = new Int32Array(width);
-  const wxs = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const sx = clamp(region.x + (x + 0.5) * scaleX - 0.5, minX, maxX);
-    x0s[x] = Math.floor(sx);
-    x1s[x] = Math.min(x0s[x] + 1, maxX);
-    wxs[x] = sx - x0s[x];
-  }
-  const src = map.data;
-  const data = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const sy = clamp(region.y + (y + 0.5) * scaleY - 0.5, minY, maxY);
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(y0 + 1, maxY);
-    const wy = sy - y0;
-    const row0 = y0 * map.width;
-    const row1 = y1 * map.width;
-    for (let x = 0; x < width; x++) {
-      const wx = wxs[x];
-      const top = src[row0 + x0s[x]] * (1 - wx) + src[row0 + x1s[x]] * wx;
-      const bottom = src[row1 + x0s[x]] * (1 - wx) + src[row1 + x1s[x]] * wx;
-      data[y * width + x] = top * (1 - wy) + bottom * wy;
-    }
-  }
-  return { width, height, data };
 }
 
 /** Bilinear resize with half-pixel centres (align_corners=false). Pure TypeScript. */

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitToSquare, resizeRgb } from '../../src/image/resize.js';
 import type { RgbImage } from '../../src/image/types.js';
-import { resizeRgbLinear } from '../../web/src/resize.js';
+import { resizeRgbLinear } from '../../src/image/resample.js';
 
 /** Deterministic test pictures: smooth (photo-like) gradients, and noise, the worst case. */
 function picture(width: number, height: number, kind: 'smooth' | 'noise'): RgbImage {

@@ -7,7 +7,7 @@
 import type { RgbImage } from '../../src/image/types.js';
 import { analyze, type AnalysisResult } from '../../src/pipeline/analyze.js';
 import type { ModelRunner } from '../../src/pipeline/predictor.js';
-import { resizeRgbLinear } from './resize.js';
+import { resizeRgbLinear } from '../../src/image/resample.js';
 
 export type { ModelRunner };
 

@@ -1,7 +1,9 @@
 /**
- * Image resizing in plain TypeScript for the browser, where sharp is not available.
+ * Every resampler dermkit writes in plain TypeScript, in one place: probability maps (bilinear,
+ * exact half-pixel centres), the augmentation's area downscale and bilinear upscale, and the
+ * browser's image resize, where sharp is not available.
  *
- * On Node the cascade resizes with sharp's 'linear' kernel (src/image/resize.ts). This repeats
+ * The browser's resize: on Node the cascade resizes with sharp's 'linear' kernel (resize.ts). This repeats
  * what libvips's vips_resize does with that kernel (libvips 8.18, as bundled with sharp 0.35):
  * 1. per axis that shrinks, vertical first: when the factor is 2 or more, average integer blocks
  *    of floor(factor / 2) pixels (box filter, the last partial block averaged over what it has),
@@ -14,7 +16,7 @@
  * libvips's fixed-point arithmetic; test/web/resize.test.ts bounds it (mean under half a grey
  * level). A canvas `drawImage` would be faster but smooths differently in every browser.
  */
-import type { RgbImage } from '../../src/image/types.js';
+import type { BBox, ProbabilityMap, RgbImage } from './types.js';
 
 /** libvips's default "reduce gap": block-average while at least this factor is left for the filter. */
 const REDUCE_GAP = 2;
@@ -169,4 +171,103 @@ export function resizeRgbLinear(img: RgbImage, width: number, height: number): R
     out = rounded(resampleRows(resampleColumns(out, bilinearTaps(out.height, height)), bilinearTaps(out.width, width)));
   }
   return out;
+}
+
+/**
+ * Bilinear sampling of the region `region` (in source pixels, may be fractional) of `map` onto a
+ * `width` x `height` grid, with half-pixel centres (PyTorch align_corners=false, TF half_pixel_centers):
+ * output pixel x samples source x' = region.x + (x + 0.5) * region.width / width - 0.5. Samples are
+ * clamped to the region's outermost pixel centres so nothing outside the region bleeds in.
+ * No antialiasing on downscale: probabilities are interpolated, not averaged.
+ */
+export function sampleBilinear(map: ProbabilityMap, region: BBox, width: number, height: number): ProbabilityMap {
+  const scaleX = region.width / width;
+  const scaleY = region.height / height;
+  const minX = Math.max(0, Math.min(map.width - 1, Math.ceil(region.x - 0.5)));
+  const maxX = Math.max(minX, Math.min(map.width - 1, Math.floor(region.x + region.width - 0.5)));
+  const minY = Math.max(0, Math.min(map.height - 1, Math.ceil(region.y - 0.5)));
+  const maxY = Math.max(minY, Math.min(map.height - 1, Math.floor(region.y + region.height - 0.5)));
+  const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
+  // Column positions are the same for every row: compute them once.
+  const x0s = new Int32Array(width);
+  const x1s = new Int32Array(width);
+  const wxs = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const sx = clamp(region.x + (x + 0.5) * scaleX - 0.5, minX, maxX);
+    x0s[x] = Math.floor(sx);
+    x1s[x] = Math.min(x0s[x] + 1, maxX);
+    wxs[x] = sx - x0s[x];
+  }
+  const src = map.data;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = clamp(region.y + (y + 0.5) * scaleY - 0.5, minY, maxY);
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(y0 + 1, maxY);
+    const wy = sy - y0;
+    const row0 = y0 * map.width;
+    const row1 = y1 * map.width;
+    for (let x = 0; x < width; x++) {
+      const wx = wxs[x];
+      const top = src[row0 + x0s[x]] * (1 - wx) + src[row0 + x1s[x]] * wx;
+      const bottom = src[row1 + x0s[x]] * (1 - wx) + src[row1 + x1s[x]] * wx;
+      data[y * width + x] = top * (1 - wy) + bottom * wy;
+    }
+  }
+  return { width, height, data };
+}
+
+/** Area-average downscale (each output pixel averages the source pixels it covers). */
+export function downscaleArea(img: RgbImage, width: number, height: number): RgbImage {
+  const { width: w, height: h, data: src } = img;
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.floor((y * h) / height);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h) / height));
+    for (let x = 0; x < width; x++) {
+      const x0 = Math.floor((x * w) / width);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * w) / width));
+      let r = 0, g = 0, b = 0;
+      for (let sy = y0; sy < y1; sy++) {
+        for (let sx = x0; sx < x1; sx++) {
+          const o = (sy * w + sx) * 3;
+          r += src[o]!;
+          g += src[o + 1]!;
+          b += src[o + 2]!;
+        }
+      }
+      const n = (y1 - y0) * (x1 - x0);
+      const o = (y * width + x) * 3;
+      out[o] = Math.round(r / n);
+      out[o + 1] = Math.round(g / n);
+      out[o + 2] = Math.round(b / n);
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Bilinear upscale with half-pixel centres (align_corners=false), edges clamped. */
+export function upscaleBilinear(img: RgbImage, width: number, height: number): RgbImage {
+  const { width: w, height: h, data: src } = img;
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / height - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(h - 1, y0 + 1);
+    const wy = sy - y0;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / width - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(w - 1, x0 + 1);
+      const wx = sx - x0;
+      const o = (y * width + x) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const top = src[(y0 * w + x0) * 3 + ch]! * (1 - wx) + src[(y0 * w + x1) * 3 + ch]! * wx;
+        const bottom = src[(y1 * w + x0) * 3 + ch]! * (1 - wx) + src[(y1 * w + x1) * 3 + ch]! * wx;
+        out[o + ch] = Math.round(top * (1 - wy) + bottom * wy);
+      }
+    }
+  }
+  return { width, height, data: out };
 }
