@@ -1,9 +1,12 @@
 /**
  * RFC 4180 CSV: quoted fields (with "" escapes and embedded commas/newlines), LF, CRLF or CR line
  * ends, an optional UTF-8 BOM. Dataset CSVs come from Excel, pandas and hand edits, so splitting
- * on commas and newlines is not enough.
+ * on commas and newlines is not enough. Reading stays our own: csv-parse names the line where a
+ * record or an unterminated quote ends (and counts a quoted CRLF as two lines), where dataset
+ * errors must name the line it starts on; writing is csv-stringify's.
  */
 import { readFile } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
 import { DatasetError } from './errors.js';
 
 export interface CsvRecord {
@@ -140,12 +143,10 @@ export async function readCsvTable(file: string, required: readonly string[] = [
 /** A value of a CSV cell; absent (undefined) is an empty cell. */
 export type CsvValue = string | number | boolean | undefined;
 
-/** Quotes a value for CSV output when needed (RFC 4180: comma, quote, CR or LF inside). */
-export function csvField(value: CsvValue): string {
-  const text = value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
+/**
+ * CSV text with a header row, written by csv-stringify. Fields are quoted where RFC 4180 needs it:
+ * comma, quote or LF, and also a lone CR, which csv-stringify leaves bare by default.
+ */
 export function formatCsv(columns: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  return [columns, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+  return stringify([columns, ...rows].map((r) => r.map((v) => (v === undefined ? '' : String(v)))), { record_delimiter: '\n', quoted_match: /\r/ });
 }

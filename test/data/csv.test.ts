@@ -60,3 +60,9 @@ test('formatCsv quotes only what needs it and round-trips through parseCsv', () 
   assert.equal(text.split('\n')[2], 'b,"with, comma"');
   assert.deepEqual(fields(text), [['id', 'note'], ['a', 'plain'], ['b', 'with, comma'], ['c', 'with "quote"']]);
 });
+
+test('formatCsv quotes a lone CR and writes empty cells for undefined', () => {
+  const text = formatCsv(['id', 'note', 'n'], [['a', 'x\ry', 1], ['b', undefined, true]]);
+  assert.equal(text, 'id,note,n\na,"x\ry",1\nb,,true\n');
+  assert.deepEqual(fields(text), [['id', 'note', 'n'], ['a', 'x\ry', '1'], ['b', '', 'true']]);
+});
