@@ -2,12 +2,15 @@
  * Several dataset folders read as one: HAM10000 appears in the segmentation pool, the
  * classification pool and the HAM10000-with-masks extension at once, and one lesion must stay
  * on one side of a split across all of them. An id seen in several folders is one sample (the
- * first folder's copy); groups that share an image are merged (union-find), so a lesion grouped
- * differently by two folders still cannot straddle a split.
+ * first folder's copy, with a lesion mask from a later folder where the first has none: `cls/`
+ * has no masks, `ham10000/` has one for every image); groups that share an image are merged
+ * (union-find), so a lesion grouped differently by two folders still cannot straddle a split.
  */
 interface Grouped {
   id: string;
   groupId: string;
+  /** Classification samples: the lesion mask, which a later folder may have where the first has none. */
+  maskPath?: string;
 }
 
 class GroupUnion {
@@ -36,8 +39,10 @@ export function unionById<S extends Grouped>(lists: readonly (readonly S[])[]): 
   for (const list of lists) {
     for (const sample of list) {
       const kept = first.get(sample.id);
-      if (kept) groups.merge(kept.groupId, sample.groupId);
-      else {
+      if (kept) {
+        groups.merge(kept.groupId, sample.groupId);
+        if (kept.maskPath === undefined && sample.maskPath !== undefined) first.set(sample.id, { ...kept, maskPath: sample.maskPath });
+      } else {
         first.set(sample.id, sample);
         groups.find(sample.groupId);
       }

@@ -46,6 +46,14 @@ test('unionById keeps the first copy of an id and merges groups that share an im
   assert.notEqual(group.get('w'), group.get('x'));
 });
 
+test('unionById takes a lesion mask from a later folder when the first copy has none', () => {
+  const merged = unionById<{ id: string; groupId: string; source: string; maskPath?: string }>([
+    [{ id: 'x', groupId: 'A', source: 'cls' }, { id: 'y', groupId: 'B', source: 'cls', maskPath: 'y-own.png' }],
+    [{ id: 'x', groupId: 'A', source: 'ham', maskPath: 'x.png' }, { id: 'y', groupId: 'B', source: 'ham', maskPath: 'y.png' }],
+  ]);
+  assert.deepEqual(merged.map((s) => [s.id, s.source, s.maskPath]), [['x', 'cls', 'x.png'], ['y', 'cls', 'y-own.png']]);
+});
+
 test('an images/ + masks/ folder with labels.csv groups by lesion and names its source; labels.csv images get their masks', async () => {
   const p = await pool();
   const seg = await openDatasets([p.ham], 'seg');
