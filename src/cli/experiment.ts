@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ENCODER_NAMES } from '../models/encoders/index.js';
 import { runRoiAblation } from '../experiment/roi-ablation.js';
 import { runSegBackbones } from '../experiment/seg-backbones.js';
 import { DEFAULT_PATIENCE } from '../experiment/output-folder.js';
@@ -28,14 +29,20 @@ interface ExperimentFlags {
   bnMomentum?: number;
 }
 
-const encoderList = (value: string) => value.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+/** Parses `--encoders`, refusing an unknown name before any row starts training. */
+const encoderList = (allowed: readonly string[]) => (value: string): string[] => {
+  const encoders = value.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const unknown = encoders.filter((e) => !allowed.includes(e));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown encoder ${unknown.map((e) => `"${e}"`).join(', ')}; choose from ${allowed.join(', ')}`);
+  return encoders;
+};
 
 /** The options both experiments take: data, output folder, rows and the budget every row shares. */
-function withBudgetOptions(cmd: Command, task: Task, defaultEncoders: readonly string[]): Command {
+function withBudgetOptions(cmd: Command, task: Task, defaultEncoders: readonly string[], allowedEncoders: readonly string[]): Command {
   const paper = PAPER_DEFAULTS[task];
   return cmd
     .requiredOption('--out <dir>', 'experiment folder: split.json, one run folder per row, cache/ of resized inputs, results.json, table.md (rerun to resume)')
-    .option('--encoders <list>', `comma-separated encoders (default the paper's: ${defaultEncoders.join(',')})`, encoderList)
+    .option('--encoders <list>', `comma-separated encoders (default the paper's: ${defaultEncoders.join(',')})`, encoderList(allowedEncoders))
     .option('--input-size <n>', `square input side (default ${paper.inputSize})`, intOption)
     .option('--epochs <n>', `maximum epochs per row (default ${paper.epochs})`, intOption)
     .option('--batch <n>', `batch size (default ${paper.batch})`, intOption)
@@ -82,6 +89,7 @@ export function registerExperiment(program: Command): void {
       .requiredOption('--data <dir>', 'segmentation dataset folder'),
     'seg',
     PAPER_SEG_BACKBONES.map((r) => r.encoder),
+    [ORIGINAL_UNET, ...ENCODER_NAMES],
   ).action(async (f: ExperimentFlags) => report(await runSegBackbones(budgetOf(f))));
 
   withBudgetOptions(
@@ -95,5 +103,6 @@ export function registerExperiment(program: Command): void {
       .option('--seg-model <dir>', 'segmentation model that cuts the ROIs (default the bundled segmenter)'),
     'cls',
     PAPER_ROI_BACKBONES.map((r) => r.encoder),
+    ENCODER_NAMES,
   ).action(async (f: ExperimentFlags) => report(await runRoiAblation({ ...budgetOf(f), segModel: f.segModel })));
 }

@@ -57,6 +57,8 @@ test('every other command refuses values outside its lists', async () => {
   await refused(['serve', '--engine', 'webgpu'], /Allowed choices are onnx, tfjs/);
   await refused(['worker', '--redis', 'redis://x', '--engine', 'webgpu'], /Allowed choices are onnx, tfjs/);
   await refused(['experiment', 'seg-backbones', '--data', 'x', '--out', 'y', '--augment', 'heavy'], /Allowed choices are paper, strong, lesion, none/);
+  await refused(['experiment', 'seg-backbones', '--data', 'x', '--out', 'y', '--encoders', 'resnet50,vgg16'], /unknown encoder "vgg16"; choose from unet-original, resnet50/);
+  await refused(['experiment', 'roi-ablation', '--data', 'x', '--out', 'y', '--encoders', 'unet-original'], /unknown encoder "unet-original"; choose from resnet50/);
   await refused(['models', '--kind', 'decoder'], /Allowed choices are encoder, segmenter, classifier/);
   await refused(['models', 'create', '--seg', 'unet:vgg16', '--out', 'y'], /Allowed choices are unet:resnet50, .*unet-original/);
   await refused(['models', 'create', '--cls', 'vgg16', '--out', 'y'], /Allowed choices are resnet50/);
