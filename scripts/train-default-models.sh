@@ -18,13 +18,13 @@ mkdir -p "$RUNS"
 [ -f "$IMAGENET/mobilenetv2-1.0/weights.json" ] || OUT="$IMAGENET" bash bench/import-weights.sh
 SPLIT="$RUNS/pool-split.json"
 [ -f "$SPLIT" ] || $DK data split "$DATA/seg" "$DATA/cls" "$DATA/ham10000" --out "$SPLIT"
-COMMON=(--split "$SPLIT" --encoder mobilenetv2 --pretrained "$IMAGENET/mobilenetv2-1.0" --batch 8 --lr 1e-3 --patience 0
-        --schedule cosine --weight-decay 0.01 --augment lesion --bn-momentum 0.9 --threads 2 --cache "$RUNS/cache" --checkpoint-every 100 --resume)
+COMMON=(--split "$SPLIT" --encoder mobilenetv2 --pretrained "$IMAGENET/mobilenetv2-1.0" --lr 1e-3 --patience 0
+        --schedule cosine --weight-decay 0.01 --bn-momentum 0.9 --threads 2 --cache "$RUNS/cache" --checkpoint-every 100 --resume)
 
 # 1. Segmenter: U-Net (paper decoder, output stride 16) over MobileNetV2 1.0, 256 px; every HAM10000
 #    mask and ISIC 2017, 4,000 pairs drawn per epoch (square-root balance of the two collections), 10 epochs (~2.9 h).
 $DK train seg --data "$DATA/ham10000" --data "$DATA/seg" --out "$RUNS/seg" --input-size 256 --epochs 10 --warmup-epochs 0.5 \
-  --sampling sqrt --epoch-size 4000 "${COMMON[@]}"
+  --sampling sqrt --epoch-size 4000 --batch 8 --augment lesion "${COMMON[@]}"
 
 # Each classifier is calibrated on the validation part (views cut by the new segmenter), gets its
 # out-of-distribution detector, and is scored as analyze runs it.
@@ -33,21 +33,21 @@ score() {
   $DK models fit-ood "$RUNS/$1" --data "$DATA/cls" "$DATA/ham10000" --split "$SPLIT" --seg "$RUNS/seg/best"
   $DK eval cls --model "$RUNS/$1" --seg "$RUNS/seg/best" --data "$DATA/cls" "$DATA/ham10000" --split "$SPLIT" --json > "$RUNS/eval-${1//\//-}.json"
 }
-CLS_DATA=(--data "$DATA/cls" --data "$DATA/ham10000" --warmup-epochs 1 --sampling sqrt --epoch-size 3000
-          --label-smoothing 0.1 --colour-constancy shades-of-gray --output-prior uniform --monitor balancedLoss)
+CLS_RECIPE=(--data "$DATA/cls" --data "$DATA/ham10000" --warmup-epochs 1 --sampling sqrt --epoch-size 3000
+            --label-smoothing 0.1 --colour-constancy shades-of-gray --output-prior uniform --monitor balancedLoss)
 
 # 2. The shipped classifier: whole image, 192 px (the pool's photos are 200x150, so a larger input
 #    only upsamples), batch 16, the paper's augmentation, 34 epochs of 3,000 images drawn with
 #    square-root class balance, label smoothing 0.1, Shades of Gray colour constancy,
 #    probabilities for equally common classes (~1.6 h).
-$DK train cls --input image --out "$RUNS/cls-image" "${CLS_DATA[@]}" "${COMMON[@]}" \
+$DK train cls --input image --out "$RUNS/cls-image" "${CLS_RECIPE[@]}" "${COMMON[@]}" \
   --input-size 192 --batch 16 --augment paper --epochs ${CLS_EPOCHS:-34}
 score cls-image/best
 
 # 3. The input ablation (the paper's question), one shorter budget: 224 px, batch 8, `lesion`
 #    augmentation, 10 epochs of 3,000 images (~45 min each); whole image, lesion crop, the
 #    two-view late fusion of both, and the paper's mask x image ROI.
-ABLATION=(--input-size 224 --epochs ${ABLATION_EPOCHS:-10} "${CLS_DATA[@]}" "${COMMON[@]}")
+ABLATION=(--input-size 224 --batch 8 --augment lesion --epochs ${ABLATION_EPOCHS:-10} "${CLS_RECIPE[@]}" "${COMMON[@]}")
 for input in image crop roi; do
   $DK train cls --input "$input" --out "$RUNS/ablation/cls-$input" "${ABLATION[@]}"
   score "ablation/cls-$input/best"

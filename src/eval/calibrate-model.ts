@@ -48,16 +48,15 @@ export async function fitClassifierCalibration(samples: readonly ClsSample[], cl
   const { result } = await evaluateClassifier(samples, uncalibrated, opts);
   const classes = result.classes;
   const weighting: CalibrationWeighting = shift ? 'balanced' : 'natural';
-  const scaled = (temperature: number): ClsPrediction[] => result.predictions.map((p) => ({ ...p, probabilities: calibrate(p.probabilities, { temperature }) }));
   const fittedTemperature = fitTemperature(classes, result.predictions, weighting);
-  const eceOf = (predictions: readonly ClsPrediction[]) => (w: CalibrationWeighting) => expectedCalibrationError(classes, predictions, w);
-  const before = eceOf(result.predictions);
-  const fitted = scaled(fittedTemperature);
+  const fitted = result.predictions.map((p) => ({ ...p, probabilities: calibrate(p.probabilities, { temperature: fittedTemperature }) }));
+  const eceOf = (predictions: readonly ClsPrediction[], w: CalibrationWeighting) => expectedCalibrationError(classes, predictions, w);
+  const before = { natural: eceOf(result.predictions, 'natural'), balanced: eceOf(result.predictions, 'balanced') };
   // The temperature minimises log loss; it is kept only where it also lowers the calibration error the cards report.
-  const lowersEce = eceOf(fitted)(weighting) < before(weighting);
+  const lowersEce = eceOf(fitted, weighting) < before[weighting];
   const temperature = lowersEce ? fittedTemperature : 1;
   const after = lowersEce ? fitted : result.predictions;
-  const ece = (w: CalibrationWeighting) => ({ before: before(w), after: eceOf(after)(w) });
+  const ece = (w: CalibrationWeighting) => ({ before: before[w], after: eceOf(after, w) });
   const both = { natural: ece('natural'), balanced: ece('balanced') };
   const label = melanomaClass(classes, config.triage);
   let triage: Triage | undefined;
